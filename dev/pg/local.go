@@ -1,0 +1,486 @@
+package pg
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// User is the superuser of a local cluster (initdb --username).
+const User = "exo"
+
+// socketPort is the port number of a Unix-socket-only cluster. It only names
+// the socket file (.s.PGSQL.5432) inside the cluster's private directory.
+const socketPort = 5432
+
+// Cluster is a throw-away PostgreSQL cluster in a temp directory, owned by
+// this process. It implements Server.
+type Cluster struct {
+	dir     string // base: socket directory, postgres.log, data/
+	data    string
+	port    int
+	tcp     bool
+	binDir  string
+	runAs   *credential
+	proc    *process
+	wd      *watchdog
+	admin   admin
+	handled bool // registered with the signal handler
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// credential is the unprivileged user the cluster runs as when we are root.
+type credential struct {
+	name     string
+	uid, gid uint32
+}
+
+// Dir returns the cluster's directory: it holds the Unix socket, the server
+// log (postgres.log) and the data directory (data/).
+func (c *Cluster) Dir() string { return c.dir }
+
+// DataDir returns the data directory.
+func (c *Cluster) DataDir() string { return c.data }
+
+// PID returns the process id of the postmaster, which is also the process
+// group id of all the cluster's processes; 0 before it started.
+func (c *Cluster) PID() int {
+	if c.proc == nil {
+		return 0
+	}
+	return c.proc.cmd.Process.Pid
+}
+
+// Port returns the server's port: the TCP port with Options.TCP, else the
+// number that names the Unix socket file.
+func (c *Cluster) Port() int { return c.port }
+
+// URL returns a pgx-compatible URL for database dbname over the Unix socket,
+// e.g. postgres://exo@/app?host=%2Ftmp%2Fexo-pg-123&sslmode=disable.
+func (c *Cluster) URL(dbname string) string {
+	q := url.Values{}
+	q.Set("host", c.dir)
+	if c.port != socketPort {
+		q.Set("port", strconv.Itoa(c.port))
+	}
+	q.Set("sslmode", "disable")
+	return "postgres://" + User + "@/" + url.PathEscape(dbname) + "?" + q.Encode()
+}
+
+// TCPURL returns a URL for dbname over TCP (127.0.0.1), or "" when the
+// cluster was started without Options.TCP.
+func (c *Cluster) TCPURL(dbname string) string {
+	if !c.tcp {
+		return ""
+	}
+	u := url.URL{Scheme: "postgres", User: url.User(User), Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port)),
+		Path: "/" + dbname, RawQuery: "sslmode=disable"}
+	return u.String()
+}
+
+// CreateDatabase creates an empty database (from template1).
+func (c *Cluster) CreateDatabase(ctx context.Context, name string) error {
+	return c.admin.createDatabase(ctx, name, "")
+}
+
+// CreateDatabaseFromTemplate creates database name as a copy of template.
+func (c *Cluster) CreateDatabaseFromTemplate(ctx context.Context, name, template string) error {
+	return c.admin.createDatabase(ctx, name, template)
+}
+
+// DropDatabase drops database name if it exists, terminating its sessions.
+func (c *Cluster) DropDatabase(ctx context.Context, name string) error {
+	return c.admin.dropDatabase(ctx, name)
+}
+
+// Start launches a new cluster. It finds the binaries (Options.BinDir or
+// FindBinDir), creates a directory under os.TempDir() (or /tmp when that is
+// not usable), initialises it and starts postgres, returning once the server
+// accepts connections. The freshly initialised data directory is cached under
+// os.UserCacheDir()/exo/pg-initdb (keyed by the binaries), which turns the
+// ~0.5 s initdb into a ~0.1 s copy on later starts; Options.NoInitdbCache
+// turns that off.
+func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
+	binDir := opts.BinDir
+	if binDir == "" {
+		if binDir, err = FindBinDir(); err != nil {
+			return nil, err
+		}
+	} else if !hasServerBinaries(binDir) {
+		return nil, fmt.Errorf("%w in %s: %s", ErrNotFound, binDir, installHint)
+	}
+	runAs, err := unprivilegedUser()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := makeBaseDir(runAs)
+	if err != nil {
+		return nil, err
+	}
+	c = &Cluster{dir: dir, data: filepath.Join(dir, "data"), binDir: binDir, runAs: runAs, tcp: opts.TCP, port: socketPort}
+	// From here on, Stop cleans up whatever exists.
+	if c.wd, err = startWatchdog(dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if !opts.NoSignalHandler {
+		c.handled = true
+	}
+	register(c)
+	defer func() {
+		if err != nil {
+			c.Stop()
+			c = nil
+		}
+	}()
+
+	t0 := time.Now()
+	if err := c.initData(ctx, &opts); err != nil {
+		return nil, err
+	}
+	opts.logf("pg: data directory ready in %v", time.Since(t0).Round(time.Millisecond))
+
+	for attempt := 0; ; attempt++ {
+		if opts.TCP {
+			if c.port, err = freePort(); err != nil {
+				return nil, err
+			}
+		}
+		err = c.startServer(ctx, &opts)
+		if err == nil {
+			break
+		}
+		if !opts.TCP || attempt == 4 || !strings.Contains(err.Error(), "could not bind") {
+			return nil, err
+		}
+		// Lost the race for the port: try another one.
+		os.Remove(filepath.Join(c.data, "postmaster.pid"))
+	}
+	if err := c.admin.open(ctx, c.URL("postgres")); err != nil {
+		return nil, err
+	}
+	opts.logf("pg: cluster up in %s after %v", dir, time.Since(t0).Round(time.Millisecond))
+	return c, nil
+}
+
+// Stop kills the server (immediate shutdown), removes the directory and
+// retires the watchdog. It is idempotent and safe for concurrent use.
+func (c *Cluster) Stop() error {
+	c.stopOnce.Do(func() { c.stopErr = c.stop() })
+	return c.stopErr
+}
+
+func (c *Cluster) stop() error {
+	unregister(c)
+	var errs []error
+	if c.proc != nil {
+		if err := c.proc.stop(5 * time.Second); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.admin.close()
+	if err := os.RemoveAll(c.dir); err != nil {
+		errs = append(errs, fmt.Errorf("remove cluster directory: %w", err))
+	}
+	if c.wd != nil {
+		c.wd.retire(len(errs) == 0)
+	}
+	return errors.Join(errs...)
+}
+
+// unprivilegedUser returns nil unless we are root; as root, the postgres
+// user, else nobody.
+func unprivilegedUser() (*credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	for _, name := range []string{"postgres", "nobody"} {
+		u, err := user.Lookup(name)
+		if err != nil {
+			continue
+		}
+		uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
+		gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
+		if err1 != nil || err2 != nil || uid == 0 {
+			continue
+		}
+		return &credential{name: name, uid: uint32(uid), gid: uint32(gid)}, nil
+	}
+	return nil, errors.New("running as root, but initdb refuses to run as root and neither a \"postgres\" nor a \"nobody\" user exists to run PostgreSQL as; create one (useradd -r postgres) or run as a normal user")
+}
+
+// makeBaseDir creates the cluster's directory, 0755 and owned by runAs. It
+// lives in /dev/shm when that is a roomy tmpfs (a cluster is ~25 MB of small
+// files, and on a disk-backed /tmp writing them costs more than initdb
+// itself), else in os.TempDir(), else /tmp.
+func makeBaseDir(runAs *credential) (string, error) {
+	root := os.TempDir()
+	// The Unix socket path (dir + "/.s.PGSQL.NNNNN") must fit in sun_path
+	// (104 bytes on macOS), and the run-as user must reach the directory.
+	if len(root) > 60 || (runAs != nil && !traversable(root)) {
+		root = "/tmp"
+	}
+	if memoryDirUsable(shmDir) && traversable(shmDir) {
+		root = shmDir
+	}
+	dir, err := os.MkdirTemp(root, "exo-pg-")
+	if err != nil {
+		return "", fmt.Errorf("create cluster directory: %w", err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	if runAs != nil {
+		if err := os.Chown(dir, int(runAs.uid), int(runAs.gid)); err != nil {
+			os.RemoveAll(dir)
+			return "", fmt.Errorf("chown cluster directory to %s: %w", runAs.name, err)
+		}
+	}
+	return dir, nil
+}
+
+// traversable reports whether every directory on path is searchable by
+// others.
+func traversable(path string) bool {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	for p := abs; ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if p == filepath.Dir(p) {
+			return true
+		}
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// initdbArgs are the initdb flags besides -D; they are part of the cache key.
+var initdbArgs = []string{"-A", "trust", "--username", User, "-E", "UTF8", "--locale", "C", "--no-sync", "--no-instructions", "--wal-segsize", "1"}
+
+func (c *Cluster) initData(ctx context.Context, opts *Options) error {
+	var cacheDir string
+	if !opts.NoInitdbCache {
+		cacheDir = initdbCacheDir(c.binDir)
+		if cacheDir != "" && copyFromCache(cacheDir, c.data, c.runAs) == nil {
+			opts.logf("pg: data directory copied from %s", cacheDir)
+			return nil
+		}
+		os.RemoveAll(c.data)
+	}
+	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, "initdb"), append([]string{"-D", c.data}, initdbArgs...)...)
+	cmd.Dir = c.dir
+	cmd.Env = c.env()
+	cmd.SysProcAttr = sysProcAttr(c.runAs)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("initdb failed: %w\n%s", err, strings.TrimSpace(out.String()))
+	}
+	if cacheDir != "" {
+		if err := saveToCache(c.data, cacheDir); err != nil {
+			opts.logf("pg: cannot cache the data directory: %v", err)
+		}
+	}
+	return nil
+}
+
+// env is the environment of initdb and postgres: ours without libpq and
+// locale variables that could change their behaviour.
+func (c *Cluster) env() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "PG") || strings.HasPrefix(k, "LC_") || k == "LANG" || k == "LANGUAGE" || k == "TZ" || k == "HOME" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env, "LC_ALL=C", "TZ=UTC", "HOME="+c.dir)
+	return env
+}
+
+// serverSettings are the defaults passed as -c name=value.
+func (c *Cluster) serverSettings(opts *Options) map[string]string {
+	s := map[string]string{
+		"listen_addresses":        "",
+		"unix_socket_directories": c.dir,
+		"port":                    strconv.Itoa(c.port),
+		"timezone":                "UTC",
+		"log_timezone":            "UTC",
+		"fsync":                   "off",
+		"synchronous_commit":      "off",
+		"full_page_writes":        "off",
+		"wal_level":               "minimal",
+		"max_wal_senders":         "0",
+		"max_wal_size":            "1GB",
+		// Dynamic shared memory in files under the data directory rather than
+		// /dev/shm, so a killed server leaves nothing outside the directory.
+		"dynamic_shared_memory_type": "mmap",
+		"logging_collector":          "off",
+		"log_min_messages":           "warning",
+	}
+	if c.tcp {
+		s["listen_addresses"] = "127.0.0.1"
+	}
+	for k, v := range opts.Settings {
+		s[k] = v
+	}
+	return s
+}
+
+func (c *Cluster) startServer(ctx context.Context, opts *Options) error {
+	logPath := filepath.Join(c.dir, "postgres.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	settings := c.serverSettings(opts)
+	keys := make([]string, 0, len(settings))
+	for k := range settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	args := []string{"-D", c.data}
+	for _, k := range keys {
+		args = append(args, "-c", k+"="+settings[k])
+	}
+	cmd := exec.Command(filepath.Join(c.binDir, "postgres"), args...)
+	cmd.Dir = c.dir
+	cmd.Env = c.env()
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = sysProcAttr(c.runAs)
+	p, err := startProcess(cmd)
+	if err != nil {
+		return fmt.Errorf("start postgres: %w", err)
+	}
+	c.proc = p
+	c.wd.setPID(p.cmd.Process.Pid)
+	if err := c.waitReady(ctx, 60*time.Second); err != nil {
+		p.stop(5 * time.Second)
+		c.proc = nil
+		log, _ := os.ReadFile(logPath)
+		return fmt.Errorf("%w\n%s", err, lastLines(string(log), 20))
+	}
+	return nil
+}
+
+// waitReady polls postmaster.pid until its status line says "ready" (what
+// pg_ctl -w does), the server exits, or the deadline passes.
+func (c *Cluster) waitReady(ctx context.Context, timeout time.Duration) error {
+	pidFile := filepath.Join(c.data, "postmaster.pid")
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(3 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			lines := strings.Split(string(b), "\n")
+			if len(lines) >= 8 && strings.TrimSpace(lines[7]) == "ready" {
+				return nil
+			}
+		}
+		select {
+		case <-c.proc.done:
+			return fmt.Errorf("postgres exited during start-up (%v)", c.proc.err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			return fmt.Errorf("postgres not ready after %v", timeout)
+		case <-tick.C:
+		}
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// process is a child started from a goroutine locked to its OS thread, which
+// stays alive until the child exits: Linux sends PDEATHSIG when the forking
+// *thread* exits, so the thread must outlive the child.
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+func startProcess(cmd *exec.Cmd) (*process, error) {
+	p := &process{cmd: cmd, done: make(chan struct{})}
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		// No UnlockOSThread: when this goroutine returns the thread exits,
+		// which is fine, because the child is gone by then.
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	if err := <-started; err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// stop sends SIGQUIT (immediate shutdown) and, if the postmaster is still
+// there after grace, SIGKILL to its whole process group.
+func (p *process) stop(grace time.Duration) error {
+	pid := p.cmd.Process.Pid
+	select {
+	case <-p.done:
+		return nil
+	default:
+	}
+	syscall.Kill(pid, syscall.SIGQUIT)
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-p.done:
+		return nil
+	case <-t.C:
+	}
+	syscall.Kill(-pid, syscall.SIGKILL)
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(grace):
+		return fmt.Errorf("postgres (pid %d) did not exit", pid)
+	}
+}

@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package pg
+
+const shmDir = ""
+
+func memoryDirUsable(string) bool { return false }
