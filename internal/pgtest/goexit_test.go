@@ -1,0 +1,5 @@
+package pgtest
+
+import "runtime"
+
+func runtimeGoexit() { runtime.Goexit() }
