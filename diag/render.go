@@ -477,4 +477,3 @@ func RenderJSON(w io.Writer, list List, opts RenderOptions) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
 }
-

@@ -838,4 +838,3 @@ func (p *parser) parsePrimary() Expr {
 	p.errorExpected("expression")
 	return &BadExpr{From: t.pos, To: t.pos}
 }
-
