@@ -81,3 +81,39 @@ func TestParseConformanceCorpus(t *testing.T) {
 	}
 	t.Logf("parsed %d corpus files cleanly; %d broken models reported errors", len(good), len(broken))
 }
+
+// checkFormat verifies that Format(f) re-parses cleanly to the same tree and
+// is a fixed point.
+func checkFormat(t testing.TB, name string, src []byte) {
+	t.Helper()
+	f, diags := ParseBytes(name, src)
+	if len(diags) > 0 {
+		return
+	}
+	out := Format(f)
+	f2, diags2 := ParseBytes(name, out)
+	if len(diags2) > 0 {
+		t.Fatalf("%s: formatted output does not parse:\n%s\n--- output:\n%s", name, renderDiags(diags2), out)
+	}
+	if d1, d2 := Dump(f), Dump(f2); d1 != d2 {
+		t.Fatalf("%s: formatted output parses to a different tree\n--- source:\n%s\n--- output:\n%s\n--- before:\n%s\n--- after:\n%s", name, src, out, d1, d2)
+	}
+	if n1, n2 := len(f.Comments), len(f2.Comments); n1 != n2 {
+		t.Fatalf("%s: formatting changed the number of comments from %d to %d\n--- output:\n%s", name, n1, n2, out)
+	}
+	out2 := Format(f2)
+	if !bytes.Equal(out, out2) {
+		t.Fatalf("%s: Format is not idempotent\n--- first:\n%s\n--- second:\n%s", name, out, out2)
+	}
+}
+
+func TestFormatConformanceCorpus(t *testing.T) {
+	good, _ := corpusFiles(t)
+	for _, path := range good {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(path[len(conformanceDir)+1:], func(t *testing.T) { checkFormat(t, path, src) })
+	}
+}

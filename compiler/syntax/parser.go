@@ -558,10 +558,11 @@ func (p *parser) parseAnnotations() []*Annotation {
 // Types
 
 func (p *parser) parseType() Type {
-	var t Type = p.parseNamedType()
-	if t == nil {
+	nt := p.parseNamedType()
+	if nt == nil {
 		return nil
 	}
+	var t Type = nt
 	if p.at(QUESTION) {
 		t = &OptionalType{Elem: t, Question: p.tok().pos}
 		p.next()
