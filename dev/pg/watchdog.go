@@ -12,8 +12,10 @@ import (
 // reads commands on stdin: "pid N" names the postmaster (also the process
 // group), "ok" means the cluster was cleaned up normally. When stdin reaches
 // EOF without "ok" (our process died, however), it kills the server's
-// process group, waits up to 5 s for it to go, removes the System V shared
-// memory segment recorded in postmaster.pid, and removes the directory.
+// process group with SIGKILL, removes the System V shared memory segment
+// recorded in postmaster.pid, and removes the directory. (It does not wait
+// for the killed processes to be reaped: they are init's children by then,
+// and some inits reap only every second or so.)
 const watchdogScript = `trap '' INT TERM HUP
 dir=$1
 pid=
@@ -25,17 +27,18 @@ while read -r cmd arg; do
 done
 if [ -n "$pid" ]; then
 	kill -s KILL -- "-$pid" 2>/dev/null
-	i=0
-	while kill -0 -- "-$pid" 2>/dev/null && [ "$i" -lt 100 ]; do
-		sleep 0.05
-		i=$((i+1))
-	done
 fi
 if [ -f "$dir/data/postmaster.pid" ]; then
 	set -- $(sed -n 7p "$dir/data/postmaster.pid")
 	if [ -n "$2" ]; then ipcrm -m "$2" 2>/dev/null; fi
 fi
-rm -rf "$dir"
+# A process killed in the middle of a system call may still create a file;
+# retry until the directory is gone.
+i=0
+while [ -e "$dir" ] && [ "$i" -lt 100 ]; do
+	rm -rf "$dir" 2>/dev/null || sleep 0.05
+	i=$((i+1))
+done
 `
 
 // watchdog is the /bin/sh process that cleans up a cluster if this process
