@@ -95,6 +95,9 @@ func (p *parser) errorAt(start, end Pos, code, format string, args ...any) {
 
 func (p *parser) errorExpected(what string) {
 	t := p.tok()
+	if t.kind == ILLEGAL {
+		return // the scanner reported it
+	}
 	p.errorAt(t.pos, t.end, "syntax/unexpected-token", "expected %s, found %s", what, describe(t))
 }
 
@@ -502,7 +505,7 @@ func (p *parser) parseParams() (lparen Pos, params []*Param, rparen Pos) {
 		if !p.at(RPAREN) && !p.at(COMMA) {
 			p.errorExpected("\",\" or \")\"")
 			p.skipTo(func(t token) bool { return t.kind == RPAREN || t.nl && isDeclStart(t) })
-			break
+			return lparen, params, p.optional(RPAREN)
 		}
 		p.optional(COMMA)
 	}
