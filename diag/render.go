@@ -178,9 +178,6 @@ func (r *renderer) diagnostic(d *Diagnostic) {
 		if r.opts.NoSnippets {
 			continue
 		}
-		if i > 0 {
-			r.emptyGutter()
-		}
 		r.snippet(f, group)
 	}
 	if d.Help != "" {
