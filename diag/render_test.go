@@ -16,7 +16,9 @@ func updating() bool { return *update || os.Getenv("EXO_UPDATE") == "1" }
 // at returns the byte offset of 1-based line and column in f.
 func at(f *File, line, col int) int32 { return int32(f.LineStart(line) + col - 1) }
 
-func span(f *File, l1, c1, l2, c2 int) Span { return Span{File: f, Start: at(f, l1, c1), End: at(f, l2, c2)} }
+func span(f *File, l1, c1, l2, c2 int) Span {
+	return Span{File: f, Start: at(f, l1, c1), End: at(f, l2, c2)}
+}
 
 // TestRenderMatchesExograph renders, with code C000, the diagnostics that
 // Exograph reports for the conformance error-reports cases and compares
@@ -39,7 +41,7 @@ func TestRenderMatchesExograph(t *testing.T) {
 			{msg: "Cannot use @access for type Metadata. Json types behave like a primitive (and thus have always-allowed access)", l1: 12, c1: 8, l2: 12, c2: 16},
 			{msg: "Cannot use @access for field 'notes' in a type with a '@json' annotation", l1: 13, c1: 5, l2: 14, c2: 18},
 		},
-		"contains/contains-no-param": {{msg: "Contains function expects one parameter", l1: 7, c1: 29, l2: 7, c2: 39, label: "type mismatch"}},
+		"contains/contains-no-param":      {{msg: "Contains function expects one parameter", l1: 7, c1: 29, l2: 7, c2: 39, label: "type mismatch"}},
 		"contains/contains-type-mismatch": {{msg: "Parameter type does not match element type: expected `String`, found `Int`", l1: 7, c1: 38, l2: 7, c2: 39, label: "type mismatch"}},
 		"relation-matching/relation-non-existing": {
 			{msg: "Cannot determine cardinality of field. Either specify @oneToOne or @manyToOne on the field, or add a matching field to the other type.", l1: 8, c1: 5, l2: 8, c2: 21},
