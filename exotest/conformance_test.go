@@ -1,6 +1,9 @@
 package exotest
 
 import (
+	"fmt"
+
+	"github.com/dop251/goja"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,5 +79,71 @@ func TestConformanceNames(t *testing.T) {
 	}
 	if got := strings.Join(inits, ","); got != "init.gql,init-mark-admin.gql" {
 		t.Errorf("inits = %s", got)
+	}
+}
+
+// TestConformanceJavaScriptCompiles compiles every JavaScript snippet
+// (variable, auth, headers, payload, response, deno prelude) of the
+// integration tests the way the runner wraps them.
+func TestConformanceJavaScriptCompiles(t *testing.T) {
+	root := requireConformance(t)
+	suite, err := Discover(root, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRunner(suite, Options{RPC: true})
+	n := 0
+	seen := map[string]bool{}
+	check := func(where, prelude, body string, async bool) {
+		if strings.TrimSpace(body) == "" || preludeSkipReason(prelude) != "" {
+			return
+		}
+		n++
+		if _, err := goja.Compile(where, script(async, prelude, body), false); err != nil {
+			t.Errorf("%s: %v", where, err)
+		}
+	}
+	for _, tc := range suite.Tests {
+		pl, _, msg := r.plan(tc)
+		if pl == nil {
+			if msg != "needs network" {
+				t.Errorf("%s: %s", tc.Name, msg)
+			}
+			continue
+		}
+		files := []*File{pl.test}
+		for _, in := range pl.inits {
+			if in.gql != nil {
+				files = append(files, in.gql)
+			}
+		}
+		for _, f := range files {
+			if seen[f.Path] {
+				continue
+			}
+			seen[f.Path] = true
+			for i, s := range f.Stages {
+				where := fmt.Sprintf("%s stage %d", f.Path, i+1)
+				expr := func(src string) string { return "return JSON.stringify((\n" + src + "\n));" }
+				if s.Variable != "" {
+					check(where+" variable", s.Deno, expr(s.Variable), false)
+				}
+				if s.Auth != "" {
+					check(where+" auth", "", expr(s.Auth), false)
+				}
+				if s.Headers != "" {
+					check(where+" headers", s.Deno, expr(s.Headers), false)
+				}
+				if s.Operation.Payload != "" {
+					check(where+" payload", s.Deno, expr(s.Operation.Payload), false)
+				}
+				if s.Response != "" {
+					check(where+" response", s.Deno, "let __expected = (\n"+s.Response+"\n);", true)
+				}
+			}
+		}
+	}
+	if n < 1000 {
+		t.Errorf("compiled only %d snippets", n)
 	}
 }

@@ -46,18 +46,28 @@ type jsEnv struct {
 	console bytes.Buffer
 	timeout time.Duration
 	check   goja.Callable
-	prepare goja.Callable
 }
 
 func newJSEnv(timeout time.Duration) (*jsEnv, error) {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
+	e := &jsEnv{timeout: timeout}
+	if err := e.reset(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// reset gives the environment a fresh runtime. It is used at creation and
+// after an interrupt, which can leave a goja runtime unable to run its job
+// queue.
+func (e *jsEnv) reset() error {
 	prg, err := assertProgram()
 	if err != nil {
-		return nil, fmt.Errorf("exotest: compile assert.js: %w", err)
+		return fmt.Errorf("exotest: compile assert.js: %w", err)
 	}
-	e := &jsEnv{vm: goja.New(), timeout: timeout}
+	e.vm = goja.New()
 	console := e.vm.NewObject()
 	logf := func(call goja.FunctionCall) goja.Value {
 		parts := make([]string, len(call.Arguments))
@@ -77,12 +87,11 @@ func newJSEnv(timeout time.Duration) (*jsEnv, error) {
 	}
 	_ = e.vm.Set("console", console)
 	if _, err := e.vm.RunProgram(prg); err != nil {
-		return nil, fmt.Errorf("exotest: load assert.js: %w", err)
+		return fmt.Errorf("exotest: load assert.js: %w", err)
 	}
 	exo := e.vm.Get("__exo").ToObject(e.vm)
 	e.check, _ = goja.AssertFunction(exo.Get("check"))
-	e.prepare, _ = goja.AssertFunction(exo.Get("rpcPrepare"))
-	return e, nil
+	return nil
 }
 
 func (e *jsEnv) fmt(v goja.Value) string {
@@ -104,6 +113,12 @@ func (e *jsEnv) guard(ctx context.Context, fn func() (goja.Value, error)) (goja.
 	timer.Stop()
 	stop()
 	e.vm.ClearInterrupt()
+	var ie *goja.InterruptedError
+	if errors.As(err, &ie) {
+		if rerr := e.reset(); rerr != nil {
+			return nil, rerr
+		}
+	}
 	return v, jsError(err)
 }
 

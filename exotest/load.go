@@ -3,7 +3,9 @@ package exotest
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -79,6 +81,9 @@ func (e *LoadError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
 }
 
+// yamlPosRE matches the "[line:col] " prefix of go-yaml errors.
+var yamlPosRE = regexp.MustCompile(`^\[(\d+):(\d+)\] `)
+
 // maxRetries is Exograph's upper bound for `retries`.
 const maxRetries = 5
 
@@ -102,7 +107,14 @@ func LoadFile(path string) (*File, error) {
 func Parse(path string, data []byte) (*File, error) {
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, &LoadError{Path: path, Msg: strings.TrimSpace(yaml.FormatError(err, false, true))}
+		msg := strings.TrimSpace(yaml.FormatError(err, false, true))
+		le := &LoadError{Path: path, Msg: msg}
+		if m := yamlPosRE.FindStringSubmatch(msg); m != nil {
+			le.Line, _ = strconv.Atoi(m[1])
+			le.Col, _ = strconv.Atoi(m[2])
+			le.Msg = msg[len(m[0]):]
+		}
+		return nil, le
 	}
 	l := &loader{path: path}
 	var body ast.Node
