@@ -312,4 +312,3 @@ func literalValue(l *ir.Literal) any {
 	}
 	return nil
 }
-
