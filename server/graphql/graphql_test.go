@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -306,5 +307,29 @@ func TestFieldMerging(t *testing.T) {
 				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestFragmentFanOutBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{ venues { ...F0 } }\n")
+	for i := 0; i < 40; i++ {
+		b.WriteString("fragment F" + strconv.Itoa(i) + " on Venue { ...F" + strconv.Itoa(i+1) + " ...F" + strconv.Itoa(i+1) + " }\n")
+	}
+	b.WriteString("fragment F40 on Venue { id }\n")
+	got := run(t, b.String(), "", Limits{})
+	if !strings.Contains(got, "Selection set too large") {
+		t.Errorf("got %s", got)
+	}
+}
+
+func TestDeepNestingRejected(t *testing.T) {
+	q := "{ venues(where: " + strings.Repeat("{not: ", 600) + "{}" + strings.Repeat("}", 600) + ") { id } }"
+	if got := run(t, q, "", Limits{}); !strings.Contains(got, "Query is too deeply nested") {
+		t.Errorf("got %.200s", got)
+	}
+	q = "{ venues(where: {name: {eq: \"" + strings.Repeat("{", 600) + "\"}}) { id } }"
+	if got := run(t, q, "", Limits{}); strings.Contains(got, "errors") {
+		t.Errorf("brackets in strings counted: %.200s", got)
 	}
 }

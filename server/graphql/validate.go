@@ -24,6 +24,55 @@ type Limits struct {
 	IntrospectionDepth int
 }
 
+// Parser guards: the parser is recursive, so bracket nesting is bounded before parsing.
+const (
+	maxNesting = 512
+	maxTokens  = 1 << 20
+)
+
+// tooDeeplyNested reports the location of the first bracket nested deeper than max, skipping
+// strings and comments.
+func tooDeeplyNested(src string, max int) (Location, bool) {
+	depth := 0
+	for i := 0; i < len(src); i++ {
+		switch c := src[i]; c {
+		case '#':
+			for i < len(src) && src[i] != '\n' && src[i] != '\r' {
+				i++
+			}
+		case '"':
+			if strings.HasPrefix(src[i:], `"""`) {
+				end := strings.Index(src[i+3:], `"""`)
+				for end >= 0 && src[i+3+end-1] == '\\' {
+					next := strings.Index(src[i+3+end+3:], `"""`)
+					if next < 0 {
+						end = -1
+						break
+					}
+					end += 3 + next
+				}
+				if end < 0 {
+					return Location{}, false
+				}
+				i += 3 + end + 2
+				continue
+			}
+			for i++; i < len(src) && src[i] != '"' && src[i] != '\n'; i++ {
+				if src[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[', '(':
+			if depth++; depth > max {
+				return locationOf(src, i), true
+			}
+		case '}', ']', ')':
+			depth--
+		}
+	}
+	return Location{}, false
+}
+
 // Request is a decoded GraphQL request body.
 type Request struct {
 	Query         string         `json:"query"`
@@ -33,7 +82,10 @@ type Request struct {
 
 // Prepare parses and validates req against schema and returns the selected operation.
 func Prepare(schema *ast.Schema, req *Request, limits Limits) (*Operation, *Error) {
-	doc, perr := parser.ParseQuery(&ast.Source{Input: req.Query})
+	if l, ok := tooDeeplyNested(req.Query, maxNesting); ok {
+		return nil, errAt("Query is too deeply nested", l)
+	}
+	doc, perr := parser.ParseQueryWithTokenLimit(&ast.Source{Input: req.Query}, maxTokens)
 	if perr != nil {
 		return nil, syntaxError(req.Query, perr)
 	}
@@ -113,7 +165,13 @@ type validator struct {
 	limits Limits
 	// fragment expansion stack, for cycle detection
 	stack []string
+	// budget bounds the number of fields produced by fragment expansion (fragments spread several
+	// times at the same depth would otherwise grow exponentially).
+	budget int
 }
+
+// maxExpandedFields bounds the fields of one operation after fragment expansion.
+const maxExpandedFields = 1 << 16
 
 func loc(p *ast.Position) Location {
 	if p == nil {
@@ -152,6 +210,9 @@ func (v *validator) collect(out []*Field, set ast.SelectionSet, parent *ast.Defi
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
+			if v.budget++; v.budget > maxExpandedFields {
+				return nil, errAt("Selection set too large", loc(s.Position))
+			}
 			f, err := v.field(s, parent, depth, limit)
 			if err != nil {
 				return nil, err
@@ -564,13 +625,24 @@ func mergeFields(fields []*Field) ([]*Field, *Error) {
 	}
 	out := fields[:0:0]
 	out = slices.Grow(out, len(fields))
+	var index map[string]*Field
+	if len(fields) > 16 {
+		index = make(map[string]*Field, len(fields))
+	}
 	for _, f := range fields {
 		var prev *Field
-		for _, e := range out {
-			if e.Alias == f.Alias {
-				prev = e
-				break
+		if index != nil {
+			prev = index[f.Alias]
+		} else {
+			for _, e := range out {
+				if e.Alias == f.Alias {
+					prev = e
+					break
+				}
 			}
+		}
+		if prev == nil && index != nil {
+			index[f.Alias] = f
 		}
 		if prev == nil {
 			out = append(out, f)
