@@ -181,8 +181,11 @@ func (a *Annotation) End() Pos {
 	if a.Rparen.IsValid() {
 		return a.Rparen + 1
 	}
-	if a.Lparen.IsValid() && len(a.Args) > 0 {
-		return a.Args[len(a.Args)-1].End()
+	if a.Lparen.IsValid() {
+		if len(a.Args) > 0 {
+			return max(a.Args[len(a.Args)-1].End(), a.Lparen+1)
+		}
+		return a.Lparen + 1
 	}
 	return a.Name.End()
 }
@@ -355,7 +358,7 @@ type MethodDecl struct {
 	Annotations []*Annotation
 	Export      Pos // position of "export" or NoPos
 	Kind        MethodKind
-	KindPos     Pos // position of "query" or "mutation"
+	KindPos     Pos // position of "query" or "mutation" (NoPos if missing after "export")
 	Name        *Ident
 	Lparen      Pos
 	Params      []*Param
@@ -624,6 +627,8 @@ func (d *MethodDecl) End() Pos {
 		return d.Lparen + 1
 	case d.Name != nil:
 		return d.Name.End()
+	case !d.KindPos.IsValid():
+		return d.Export + Pos(len("export"))
 	}
 	return d.KindPos + Pos(len(d.Kind.String()))
 }

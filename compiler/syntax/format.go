@@ -65,7 +65,7 @@ func (p *printer) write(s string) {
 		if s == "" || s == " " {
 			return
 		}
-		p.buf.WriteString(strings.Repeat("  ", p.indent))
+		p.buf.WriteString(strings.Repeat("  ", max(p.indent, 0)))
 		p.atLineStart = false
 	}
 	p.buf.WriteString(s)
@@ -259,7 +259,7 @@ func (p *printer) decl(d Decl) {
 			p.startLine(f.Pos(), i > 0)
 			p.field(f)
 		}
-		p.closeBody(d.Rbrace)
+		p.closeBody(d.Lbrace, d.Rbrace)
 	case *ModuleDecl:
 		p.annotations(d.Annotations, d.Module)
 		p.tok(d.Module, "module")
@@ -269,7 +269,7 @@ func (p *printer) decl(d Decl) {
 			p.startLine(m.Pos(), i > 0)
 			p.decl(m)
 		}
-		p.closeBody(d.Rbrace)
+		p.closeBody(d.Lbrace, d.Rbrace)
 	case *TypeDecl:
 		p.annotations(d.Annotations, d.Keyword)
 		if d.Fragment {
@@ -289,7 +289,7 @@ func (p *printer) decl(d Decl) {
 				p.ident(m.Name)
 			}
 		}
-		p.closeBody(d.Rbrace)
+		p.closeBody(d.Lbrace, d.Rbrace)
 	case *EnumDecl:
 		p.annotations(d.Annotations, d.Enum)
 		p.tok(d.Enum, "enum")
@@ -300,7 +300,7 @@ func (p *printer) decl(d Decl) {
 			p.annotations(v.Annotations, v.Name.Pos())
 			p.ident(v.Name)
 		}
-		p.closeBody(d.Rbrace)
+		p.closeBody(d.Lbrace, d.Rbrace)
 	case *MethodDecl:
 		first := d.KindPos
 		if d.Export.IsValid() {
@@ -310,6 +310,9 @@ func (p *printer) decl(d Decl) {
 		if d.Export.IsValid() {
 			p.tok(d.Export, "export")
 			p.write(" ")
+		}
+		if !d.KindPos.IsValid() {
+			return
 		}
 		p.tok(d.KindPos, d.Kind.String())
 		if d.Name == nil {
@@ -355,7 +358,10 @@ func (p *printer) openBody(lbrace Pos) {
 	p.indent++
 }
 
-func (p *printer) closeBody(rbrace Pos) {
+func (p *printer) closeBody(lbrace, rbrace Pos) {
+	if !lbrace.IsValid() {
+		return
+	}
 	p.indent--
 	if rbrace.IsValid() {
 		p.startLine(rbrace, false)

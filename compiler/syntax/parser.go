@@ -448,7 +448,7 @@ func (p *parser) parseMethod(doc *CommentGroup, anns []*Annotation) *MethodDecl 
 	case p.atWord("mutation"):
 		d.Kind = Mutation
 	default:
-		d.KindPos = p.tok().pos
+		d.KindPos = NoPos
 		p.errorExpected("\"query\" or \"mutation\"")
 		p.skipTo(func(t token) bool { return t.nl && isDeclStart(t) })
 		return d
