@@ -21,7 +21,12 @@ func CanonicalType(ddl string) (typ string, serial bool) {
 		dims++
 	}
 	base, serial := canonicalBase(s)
-	return base + strings.Repeat("[]", dims), serial
+	if dims > 0 {
+		// PostgreSQL does not track the number of dimensions: format_type
+		// prints one "[]".
+		base += "[]"
+	}
+	return base, serial
 }
 
 var (
