@@ -1,0 +1,455 @@
+package postgres
+
+import (
+	"fmt"
+
+	"github.com/exo-dev/exo/ir"
+)
+
+// accessKind selects the rule of an ir.Access.
+type accessKind uint8
+
+const (
+	accessQuery accessKind = iota
+	accessCreate
+	accessUpdate
+	accessDelete
+)
+
+func rule(a *ir.Access, k accessKind) *ir.Expr {
+	switch k {
+	case accessCreate:
+		return a.Create
+	case accessUpdate:
+		return a.Update
+	case accessDelete:
+		return a.Delete
+	}
+	return a.Query
+}
+
+// solve returns the residual of rule for this request: nil for true, errNotAuthorized for
+// false (or a missing rule), else the residual expression.
+func (r *run) solve(x *ir.Expr) (*ir.Expr, error) {
+	if x == nil {
+		return nil, errNotAuthorized
+	}
+	if r.solved == nil {
+		r.solved = make(map[solvedKey]*ir.Expr, 4)
+	} else if res, ok := r.solved[solvedKey{x}]; ok {
+		return residualResult(res)
+	}
+	res := x
+	if r.e.solver != nil {
+		var err error
+		if res, err = r.e.solver.Solve(r.ctx, x); err != nil {
+			return nil, err
+		}
+	} else if !isLiteralBool(x) {
+		res = &trueExpr
+	}
+	r.solved[solvedKey{x}] = res
+	return residualResult(res)
+}
+
+var trueExpr = ir.Expr{Kind: ir.ExprLiteral, Lit: &ir.Literal{Kind: ir.LitBool, Bool: true}}
+
+func isLiteralBool(x *ir.Expr) bool {
+	return x.Kind == ir.ExprLiteral && x.Lit != nil && x.Lit.Kind == ir.LitBool
+}
+
+func residualResult(res *ir.Expr) (*ir.Expr, error) {
+	if res == nil {
+		return nil, errNotAuthorized
+	}
+	if isLiteralBool(res) {
+		if res.Lit.Bool {
+			return nil, nil
+		}
+		return nil, errNotAuthorized
+	}
+	return res, nil
+}
+
+// queryResidual is the residual of ent's query rule.
+func (r *run) queryResidual(ent int) (*ir.Expr, error) {
+	return r.solve(r.e.sys.Entities[ent].Access.Query)
+}
+
+func (r *run) residual(ent int, k accessKind) (*ir.Expr, error) {
+	return r.solve(rule(&r.e.sys.Entities[ent].Access, k))
+}
+
+// fieldAllowed checks a field-level query rule (which may not depend on self).
+func (r *run) fieldAllowed(f *ir.Field) error {
+	return r.fieldAllowedFor(f, accessQuery)
+}
+
+func (r *run) fieldAllowedFor(f *ir.Field, k accessKind) error {
+	if f.Access == nil {
+		return nil
+	}
+	res, err := r.solve(rule(f.Access, k))
+	if err != nil {
+		return err
+	}
+	if res != nil {
+		return errNotAuthorized
+	}
+	return nil
+}
+
+// scope binds the roots of access paths to table aliases.
+type scope struct {
+	ent    int
+	alias  string
+	params []paramBinding
+	// input, when set, supplies values for self paths instead of columns (create prechecks).
+	input *inputRow
+}
+
+type paramBinding struct {
+	name  string
+	ent   int
+	alias string
+}
+
+// expr writes a residual access expression as a SQL predicate.
+func (p *planner) expr(x *ir.Expr, sc scope) error {
+	b := &p.b
+	switch x.Kind {
+	case ir.ExprLiteral:
+		if x.Lit != nil && x.Lit.Kind == ir.LitBool {
+			if x.Lit.Bool {
+				b.s("TRUE")
+			} else {
+				b.s("FALSE")
+			}
+			return nil
+		}
+		return p.value(x, sc)
+	case ir.ExprNot:
+		b.s("NOT (")
+		if err := p.expr(x.Left, sc); err != nil {
+			return err
+		}
+		b.s(")")
+		return nil
+	case ir.ExprBinary:
+		switch x.Op {
+		case ir.OpAnd, ir.OpOr:
+			b.s("(")
+			if err := p.expr(x.Left, sc); err != nil {
+				return err
+			}
+			if x.Op == ir.OpAnd {
+				b.s(" AND ")
+			} else {
+				b.s(" OR ")
+			}
+			if err := p.expr(x.Right, sc); err != nil {
+				return err
+			}
+			b.s(")")
+			return nil
+		case ir.OpIn:
+			return p.inExpr(x.Left, x.Right, sc)
+		}
+		return p.compare(x, sc)
+	case ir.ExprContains:
+		return p.inExpr(x.Right, x.Left, sc)
+	case ir.ExprSome:
+		return p.some(x, sc)
+	case ir.ExprPath:
+		// a boolean field used as a predicate
+		return p.value(x, sc)
+	}
+	return fmt.Errorf("postgres: unsupported access expression kind %d", x.Kind)
+}
+
+func isNullLit(x *ir.Expr) bool {
+	return x != nil && x.Kind == ir.ExprLiteral && x.Lit != nil && x.Lit.Kind == ir.LitNull
+}
+
+func (p *planner) compare(x *ir.Expr, sc scope) error {
+	b := &p.b
+	l, r := x.Left, x.Right
+	if isNullLit(l) {
+		l, r = r, l
+	}
+	if isNullLit(r) {
+		b.s("(")
+		if err := p.value(l, sc); err != nil {
+			return err
+		}
+		switch x.Op {
+		case ir.OpEq:
+			b.s(" IS NULL)")
+		case ir.OpNeq:
+			b.s(" IS NOT NULL)")
+		default:
+			b.s(" IS NULL AND FALSE)")
+		}
+		return nil
+	}
+	b.s("(")
+	if err := p.value(l, sc); err != nil {
+		return err
+	}
+	switch x.Op {
+	case ir.OpEq:
+		b.s(" = ")
+	case ir.OpNeq:
+		b.s(" <> ")
+	case ir.OpLt:
+		b.s(" < ")
+	case ir.OpLte:
+		b.s(" <= ")
+	case ir.OpGt:
+		b.s(" > ")
+	case ir.OpGte:
+		b.s(" >= ")
+	default:
+		return fmt.Errorf("postgres: unsupported comparison %d", x.Op)
+	}
+	if err := p.value(r, sc); err != nil {
+		return err
+	}
+	b.s(")")
+	return nil
+}
+
+// inExpr writes elem = ANY(list) for `elem in list` / `list.contains(elem)`.
+func (p *planner) inExpr(elem, list *ir.Expr, sc scope) error {
+	b := &p.b
+	if list.Kind == ir.ExprList {
+		if len(list.Items) == 0 {
+			b.s("FALSE")
+			return nil
+		}
+		b.s("(")
+		if err := p.value(elem, sc); err != nil {
+			return err
+		}
+		b.s(" IN (")
+		for i := range list.Items {
+			if i > 0 {
+				b.s(", ")
+			}
+			if err := p.value(&list.Items[i], sc); err != nil {
+				return err
+			}
+		}
+		b.s("))")
+		return nil
+	}
+	b.s("(")
+	if err := p.value(elem, sc); err != nil {
+		return err
+	}
+	b.s(" = ANY(")
+	if err := p.value(list, sc); err != nil {
+		return err
+	}
+	b.s("))")
+	return nil
+}
+
+// litArg returns the bind argument of a literal.
+func litArg(l *ir.Literal) any {
+	switch l.Kind {
+	case ir.LitBool:
+		return l.Bool
+	case ir.LitInt:
+		return l.Int
+	case ir.LitFloat:
+		return l.Float
+	case ir.LitString, ir.LitEnum:
+		return l.Str
+	}
+	return nil
+}
+
+// value writes a value expression: a literal (bound), or a path (a column, or a sub-select
+// following to-one relations).
+func (p *planner) value(x *ir.Expr, sc scope) error {
+	b := &p.b
+	switch x.Kind {
+	case ir.ExprLiteral:
+		if x.Lit == nil || x.Lit.Kind == ir.LitNull {
+			b.s("NULL")
+			return nil
+		}
+		b.arg(litArg(x.Lit))
+		return nil
+	case ir.ExprList:
+		// bound as a text array: used with = ANY(...)
+		items := make([]string, 0, len(x.Items))
+		for i := range x.Items {
+			if x.Items[i].Lit != nil {
+				items = append(items, textOf(litArg(x.Items[i].Lit)))
+			}
+		}
+		b.arg(items)
+		b.s("::text[]")
+		return nil
+	case ir.ExprPath:
+		return p.path(x.Path, sc)
+	}
+	return p.expr(x, sc)
+}
+
+// path writes the SQL of self.a.b / param.a.b.
+func (p *planner) path(pa *ir.Path, sc scope) error {
+	var ent int
+	var alias string
+	switch pa.Root {
+	case ir.RootSelf:
+		ent, alias = sc.ent, sc.alias
+		if sc.input != nil {
+			return p.inputPath(pa, sc)
+		}
+	case ir.RootParam:
+		found := false
+		for i := len(sc.params) - 1; i >= 0; i-- {
+			if sc.params[i].name == pa.Param {
+				ent, alias, found = sc.params[i].ent, sc.params[i].alias, true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("postgres: unbound lambda parameter %q", pa.Param)
+		}
+	default:
+		return fmt.Errorf("postgres: unsolved context path in access residual")
+	}
+	return p.pathFrom(ent, alias, pa.Steps)
+}
+
+// pathFrom writes the value of steps starting at row alias of ent.
+func (p *planner) pathFrom(ent int, alias string, steps []ir.PathStep) error {
+	b := &p.b
+	if len(steps) == 0 {
+		return fmt.Errorf("postgres: empty access path")
+	}
+	e := p.ent(ent)
+	st := steps[0]
+	if st.Field < 0 || st.Field >= len(e.Fields) {
+		return fmt.Errorf("postgres: bad access path step %q", st.Name)
+	}
+	f := &e.Fields[st.Field]
+	if f.Kind != ir.FieldRelation {
+		b.col(alias, f.Column)
+		return nil
+	}
+	rel := f.Relation
+	if len(steps) == 1 {
+		// a relation compared as a whole (e.g. with null): its first column
+		b.col(alias, rel.Columns[0].Self)
+		return nil
+	}
+	// self.rel.pkField on a to-one owner: the foreign key column itself.
+	if rel.Kind == ir.ManyToOne || rel.Kind == ir.OneToOneOwner {
+		if len(steps) == 2 {
+			tf := &p.ent(rel.Target).Fields[steps[1].Field]
+			for _, c := range rel.Columns {
+				if tf.Kind != ir.FieldRelation && tf.Column == c.Target {
+					b.col(alias, c.Self)
+					return nil
+				}
+			}
+		}
+	}
+	t := b.alias()
+	b.s("(SELECT ")
+	if err := p.pathFrom(rel.Target, t, steps[1:]); err != nil {
+		return err
+	}
+	b.s(" FROM ")
+	b.table(p.ent(rel.Target).Table)
+	b.s(" AS ")
+	b.s(t)
+	b.s(" WHERE ")
+	b.corr(t, alias, rel.Columns)
+	b.s(" LIMIT 1)")
+	return nil
+}
+
+// some writes EXISTS (SELECT 1 FROM target WHERE corr AND body) for coll.some(x => body).
+func (p *planner) some(x *ir.Expr, sc scope) error {
+	b := &p.b
+	if x.Left == nil || x.Left.Kind != ir.ExprPath {
+		return fmt.Errorf("postgres: some() over a non-path")
+	}
+	pa := x.Left.Path
+	if sc.input != nil && pa.Root == ir.RootSelf {
+		// the collection hangs off a row being created: it has no elements yet
+		b.s("FALSE")
+		return nil
+	}
+	var ent int
+	var alias string
+	switch pa.Root {
+	case ir.RootSelf:
+		ent, alias = sc.ent, sc.alias
+	case ir.RootParam:
+		for i := len(sc.params) - 1; i >= 0; i-- {
+			if sc.params[i].name == pa.Param {
+				ent, alias = sc.params[i].ent, sc.params[i].alias
+			}
+		}
+	}
+	if alias == "" {
+		return fmt.Errorf("postgres: some() root not in scope")
+	}
+	b.s("EXISTS (SELECT 1 FROM ")
+	// walk relation steps; the last must be a collection.
+	first := true
+	cur := alias
+	var opened []string
+	for _, st := range pa.Steps {
+		f := &p.ent(ent).Fields[st.Field]
+		if f.Kind != ir.FieldRelation {
+			return fmt.Errorf("postgres: some() over non-relation %q", f.Name)
+		}
+		t := b.alias()
+		if !first {
+			b.s(", ")
+		}
+		first = false
+		b.table(p.ent(f.Relation.Target).Table)
+		b.s(" AS ")
+		b.s(t)
+		opened = append(opened, cur, t)
+		cur = t
+		ent = f.Relation.Target
+	}
+	b.s(" WHERE ")
+	// join conditions
+	ent2 := sc.ent
+	if pa.Root == ir.RootParam {
+		for i := len(sc.params) - 1; i >= 0; i-- {
+			if sc.params[i].name == pa.Param {
+				ent2 = sc.params[i].ent
+				break
+			}
+		}
+	}
+	for i, st := range pa.Steps {
+		f := &p.ent(ent2).Fields[st.Field]
+		if i > 0 {
+			b.s(" AND ")
+		}
+		b.corr(opened[2*i+1], opened[2*i], f.Relation.Columns)
+		ent2 = f.Relation.Target
+	}
+	b.s(" AND ")
+	inner := sc
+	inner.input = nil
+	inner.params = append(sc.params[:len(sc.params):len(sc.params)], paramBinding{name: x.Param, ent: ent, alias: cur})
+	if err := p.expr(x.Right, inner); err != nil {
+		return err
+	}
+	b.s(")")
+	return nil
+}
