@@ -161,7 +161,9 @@ func TestConfigErrors(t *testing.T) {
 	if _, err := NewExtractor(t.Context(), nil, Config{}); err == nil {
 		t.Error("nil system accepted")
 	}
-	cfg := ConfigFromEnv(func(k string) string { return map[string]string{"EXO_JWT_SECRET": "s", "EXO_JWT_SOURCE_COOKIE": "c"}[k] })
+	cfg := ConfigFromEnv(func(k string) string {
+		return map[string]string{"EXO_JWT_SECRET": "s", "EXO_JWT_SOURCE_COOKIE": "c"}[k]
+	})
 	if cfg.JWTSecret != "s" || cfg.JWTSourceCookie != "c" || cfg.OIDCURL != "" || cfg.Getenv == nil {
 		t.Errorf("ConfigFromEnv = %+v", cfg)
 	}

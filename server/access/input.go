@@ -117,7 +117,7 @@ func (ev *evaluator) path(e *ir.Expr) (term, error) {
 			}
 			v = normalizeJSON(m[s.Name])
 		}
-		return term{k: tVal, v: v}, nil
+		return term{k: tVal, v: v, missing: v == nil}, nil
 	case ir.RootParam:
 		if b, ok := ev.params[p.Param]; ok {
 			return ev.resolve(e, b.entity, b.v, p.Steps, false, "")
@@ -178,13 +178,14 @@ func (ev *evaluator) resolve(e *ir.Expr, entity int, cur any, steps []ir.PathSte
 			}
 		}
 		v = normalizeJSON(v)
+		if f.Kind == ir.FieldRelation && f.Relation != nil && update && i == 0 &&
+			(f.Relation.Kind == ir.OneToMany || f.Relation.Kind == ir.OneToOneReferenced) {
+			return termNA, nil // nested update operations are not checked here
+		}
 		if i == len(steps)-1 {
 			return term{k: tVal, v: v}, nil
 		}
 		if f.Kind == ir.FieldRelation && f.Relation != nil {
-			if update && i == 0 && (f.Relation.Kind == ir.OneToMany || f.Relation.Kind == ir.OneToOneReferenced) {
-				return termNA, nil // nested update operations are not checked here
-			}
 			entity = f.Relation.Target
 			isRef = f.Relation.Kind == ir.ManyToOne || f.Relation.Kind == ir.OneToOneOwner
 		} else {

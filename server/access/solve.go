@@ -72,9 +72,12 @@ const (
 type term struct {
 	k termKind
 	v any
-	// nullLit is set for a null written as a literal in the model (as opposed to a missing
-	// context value): `self.x == null` stays a residual IS NULL test.
+	// nullLit is set for a null written as a literal in the model: `self.x == null` stays a
+	// residual IS NULL test.
 	nullLit bool
+	// missing is set for a null context value (absent claim, header ...): it only ever equals a
+	// null literal; every other comparison with it is false.
+	missing bool
 	e       *ir.Expr
 }
 
@@ -225,11 +228,13 @@ func (ev *evaluator) compare(e *ir.Expr) (term, error) {
 	if l.k == tNA || r.k == tNA {
 		return termNA, nil
 	}
+	if (l.missing && !r.nullLit) || (r.missing && !l.nullLit) {
+		return termFalse, nil
+	}
 	if l.k == tVal && r.k == tVal {
 		return boolTerm(compareValues(e.Op, l.v, r.v)), nil
 	}
-	// One side residual. A missing context value never matches a row; an explicit null literal
-	// becomes IS [NOT] NULL.
+	// One side residual: an explicit null literal becomes IS [NOT] NULL.
 	for _, t := range [2]term{l, r} {
 		if t.k == tVal && t.v == nil && (!t.nullLit || (e.Op != ir.OpEq && e.Op != ir.OpNeq)) {
 			return termFalse, nil

@@ -117,6 +117,8 @@ func TestSolve(t *testing.T) {
 		{"some over context list miss", some(roles, "r", eq(paramPath("r", -1), lit("X"))), admin, "false"},
 		{"some over null list", some(roles, "r", lit(true)), anon, "false"},
 		{"list literal equality", eq(roles, list(lit("USER"))), user, "true"},
+		{"missing context != value is false", bin(ir.OpNeq, ctxPath(cAuth, fNested), lit("x")), anon, "false"},
+		{"two missing contexts are not equal", eq(ctxPath(cAuth, fNested), ctxPath(cAuth, fOrg)), anon, "false"},
 		{"nested claim missing", eq(ctxPath(cAuth, fNested), lit(nil)), user, "true"},
 		{"nested claim", eq(ctxPath(cAuth, fNested), lit("jo")),
 			map[string]any{"user": map[string]any{"profile": map[string]any{"name": "jo"}}}, "true"},
