@@ -50,16 +50,33 @@ func table(name string, q ir.QualifiedName, fields ...ir.Field) ir.Entity {
 	return e
 }
 
-func checkDDL(t *testing.T, sys *ir.System, want string) {
-	t.Helper()
-	got := strings.TrimSpace(Script(FromIR(sys).DDL()))
-	want = strings.TrimSpace(want)
-	if got != want {
-		t.Errorf("DDL mismatch\n--- got\n%s\n--- want\n%s", got, want)
+// irCase is a hand-built system and the DDL Exograph writes for it (the
+// conformance cases' .sql where one exists).
+type irCase struct {
+	name string
+	sys  *ir.System
+	want string
+}
+
+func allIRCases() []irCase {
+	return []irCase{caseEnumNonPublic(), caseIndicesNonPublicSchemas(), caseCompositePK(),
+		caseUpdateTriggerAndDefaults(), caseUpdateTrigger(), caseUniqueVectorAndUnmanaged(),
+		caseSequenceAndDefaultLiteral()}
+}
+
+func TestDDL(t *testing.T) {
+	for _, c := range allIRCases() {
+		t.Run(c.name, func(t *testing.T) {
+			got := strings.TrimSpace(Script(FromIR(c.sys).DDL()))
+			want := strings.TrimSpace(c.want)
+			if got != want {
+				t.Errorf("DDL mismatch\n--- got\n%s\n--- want\n%s", got, want)
+			}
+		})
 	}
 }
 
-func TestDDLEnumNonPublic(t *testing.T) {
+func caseEnumNonPublic() irCase {
 	q := ir.QualifiedName{Schema: "non_public", Name: "todos"}
 	sys := &ir.System{
 		Enums: []ir.Enum{{Name: "Priority", Values: []string{"LOW", "MEDIUM", "HIGH"}, DBName: ir.QualifiedName{Schema: "non_public", Name: "priority"}}},
@@ -70,7 +87,7 @@ func TestDDLEnumNonPublic(t *testing.T) {
 			scalar("priorityWithDefault", "priority_with_default", `"non_public"."priority"`, dbDefault("'MEDIUM'")),
 		)},
 	}
-	checkDDL(t, sys, `CREATE SCHEMA IF NOT EXISTS "non_public";
+	return irCase{"EnumNonPublic", sys, `CREATE SCHEMA IF NOT EXISTS "non_public";
 
 CREATE TYPE "non_public"."priority" AS ENUM ('LOW', 'MEDIUM', 'HIGH');
 
@@ -79,7 +96,7 @@ CREATE TABLE "non_public"."todos" (
 	"title" TEXT NOT NULL,
 	"priority" "non_public"."priority" NOT NULL,
 	"priority_with_default" "non_public"."priority" NOT NULL DEFAULT 'MEDIUM'
-);`)
+);`}
 }
 
 func concertVenue(concertSchema, venueSchema, fkName string) *ir.System {
@@ -98,8 +115,8 @@ func concertVenue(concertSchema, venueSchema, fkName string) *ir.System {
 	return &ir.System{Entities: []ir.Entity{concert, venue}}
 }
 
-func TestDDLIndicesNonPublicSchemas(t *testing.T) {
-	checkDDL(t, concertVenue("c", "v", "c_concerts_venue_fk"), `CREATE SCHEMA IF NOT EXISTS "c";
+func caseIndicesNonPublicSchemas() irCase {
+	return irCase{"IndicesNonPublicSchemas", concertVenue("c", "v", "c_concerts_venue_fk"), `CREATE SCHEMA IF NOT EXISTS "c";
 
 CREATE SCHEMA IF NOT EXISTS "v";
 
@@ -120,10 +137,10 @@ CREATE INDEX "concert_title_idx" ON "c"."concerts" ("title");
 
 CREATE INDEX "concert_venue_idx" ON "c"."concerts" ("venue_id");
 
-CREATE INDEX "venue_name_idx" ON "v"."venues" ("name");`)
+CREATE INDEX "venue_name_idx" ON "v"."venues" ("name");`}
 }
 
-func TestDDLCompositePK(t *testing.T) {
+func caseCompositePK() irCase {
 	person := table("Person", ir.QualifiedName{Name: "people"},
 		scalar("name", "name", "TEXT", pkField),
 		scalar("age", "age", "INT"),
@@ -140,7 +157,7 @@ func TestDDLCompositePK(t *testing.T) {
 		scalar("city", "city", "TEXT", pkField),
 		oneToMany("people", 0, "Person"),
 	)
-	checkDDL(t, &ir.System{Entities: []ir.Entity{person, address}}, `CREATE TABLE "people" (
+	return irCase{"CompositePK", &ir.System{Entities: []ir.Entity{person, address}}, `CREATE TABLE "people" (
 	"name" TEXT PRIMARY KEY,
 	"age" INT NOT NULL,
 	"address_street" TEXT,
@@ -157,10 +174,10 @@ CREATE TABLE "addresses" (
 	PRIMARY KEY ("street", "zip", "state", "city")
 );
 
-ALTER TABLE "people" ADD CONSTRAINT "people_address_fk" FOREIGN KEY ("address_city", "address_state", "address_street", "address_zip") REFERENCES "addresses" ("city", "state", "street", "zip");`)
+ALTER TABLE "people" ADD CONSTRAINT "people_address_fk" FOREIGN KEY ("address_city", "address_state", "address_street", "address_zip") REFERENCES "addresses" ("city", "state", "street", "zip");`}
 }
 
-func TestDDLUpdateTriggerAndDefaults(t *testing.T) {
+func caseUpdateTriggerAndDefaults() irCase {
 	now := &ir.Default{Kind: ir.DefaultNow, DBDefault: "now()"}
 	uuid := &ir.Default{Kind: ir.DefaultGenerateUUID, DBDefault: "gen_random_uuid()"}
 	v7 := &ir.Default{Kind: ir.DefaultUUIDv7, DBDefault: "uuidv7()"}
@@ -172,7 +189,7 @@ func TestDDLUpdateTriggerAndDefaults(t *testing.T) {
 		scalar("modificationId", "modification_id", "uuid", with(uuid), updateSync),
 		scalar("modificationIdV7", "modification_id_v7", "uuid", with(v7), updateSync),
 	)}}
-	checkDDL(t, sys, `CREATE TABLE "concerts" (
+	return irCase{"UpdateTriggerAndDefaults", sys, `CREATE TABLE "concerts" (
 	"id" SERIAL PRIMARY KEY,
 	"title" TEXT NOT NULL,
 	"updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
@@ -182,10 +199,10 @@ func TestDDLUpdateTriggerAndDefaults(t *testing.T) {
 
 CREATE FUNCTION exograph_update_concerts() RETURNS TRIGGER AS $$ BEGIN NEW.updated_at = now(); NEW.modification_id = gen_random_uuid(); NEW.modification_id_v7 = uuidv7(); RETURN NEW; END; $$ language 'plpgsql';
 
-CREATE TRIGGER exograph_on_update_concerts BEFORE UPDATE ON concerts FOR EACH ROW EXECUTE FUNCTION exograph_update_concerts();`)
+CREATE TRIGGER exograph_on_update_concerts BEFORE UPDATE ON concerts FOR EACH ROW EXECUTE FUNCTION exograph_update_concerts();`}
 }
 
-func TestDDLUniqueVectorAndUnmanaged(t *testing.T) {
+func caseUniqueVectorAndUnmanaged() irCase {
 	rsvp := table("Rsvp", ir.QualifiedName{Name: "rsvps"},
 		scalar("id", "id", "SERIAL", pkField, autoInc),
 		scalar("email", "email", "TEXT"),
@@ -202,7 +219,7 @@ func TestDDLUniqueVectorAndUnmanaged(t *testing.T) {
 	unmanaged.Managed = false
 	jsonType := ir.Entity{Kind: ir.EntityJSON, Name: "Info", Fields: []ir.Field{scalar("a", "a", "TEXT")}}
 	sys := &ir.System{Extensions: []string{"vector"}, Entities: []ir.Entity{rsvp, doc, unmanaged, jsonType}}
-	checkDDL(t, sys, `CREATE EXTENSION IF NOT EXISTS "vector";
+	return irCase{"UniqueVectorAndUnmanaged", sys, `CREATE EXTENSION IF NOT EXISTS "vector";
 
 CREATE TABLE "rsvps" (
 	"id" SERIAL PRIMARY KEY,
@@ -217,10 +234,10 @@ CREATE TABLE "documents" (
 
 ALTER TABLE "rsvps" ADD CONSTRAINT "unique_constraint_rsvp_email_event_id" UNIQUE ("email", "event_id");
 
-CREATE INDEX "document_contentvector_idx" ON "documents" USING hnsw ("content_vector" vector_l2_ops);`)
+CREATE INDEX "document_contentvector_idx" ON "documents" USING hnsw ("content_vector" vector_l2_ops);`}
 }
 
-func TestDDLSequenceAndDefaultLiteral(t *testing.T) {
+func caseSequenceAndDefaultLiteral() irCase {
 	seq := ir.QualifiedName{Schema: "s", Name: "my_seq"}
 	sys := &ir.System{
 		Sequences: []ir.QualifiedName{seq},
@@ -232,14 +249,14 @@ func TestDDLSequenceAndDefaultLiteral(t *testing.T) {
 			scalar("role", "role", "TEXT", dbDefault("'USER'::text")),
 		)},
 	}
-	checkDDL(t, sys, `CREATE SCHEMA IF NOT EXISTS "s";
+	return irCase{"SequenceAndDefaultLiteral", sys, `CREATE SCHEMA IF NOT EXISTS "s";
 
 CREATE SEQUENCE IF NOT EXISTS "s"."my_seq";
 
 CREATE TABLE "users" (
 	"id" INT PRIMARY KEY DEFAULT nextval('s.my_seq'),
 	"role" TEXT NOT NULL DEFAULT 'USER'::text
-);`)
+);`}
 }
 
 func TestEmptyModel(t *testing.T) {
@@ -249,4 +266,55 @@ func TestEmptyModel(t *testing.T) {
 	if got := FromIR(nil); len(got.Tables) != 0 {
 		t.Errorf("nil system: %d tables", len(got.Tables))
 	}
+}
+
+// caseUpdateTrigger is add-update-annotation's new model plus a table with
+// an @update field in a non-public schema and an enum default.
+func caseUpdateTrigger() irCase {
+	now := func(f *ir.Field) { f.Default = &ir.Default{Kind: ir.DefaultNow, DBDefault: "now()"} }
+	concert := table("Concert", ir.QualifiedName{Name: "concerts"},
+		scalar("id", "id", "SERIAL", pkField, autoInc),
+		scalar("title", "title", "TEXT"),
+		scalar("updatedAt", "updated_at", "TIMESTAMP WITH TIME ZONE", now, updateSync),
+	)
+	logs := table("Log", ir.QualifiedName{Schema: "audit", Name: "logs"},
+		scalar("id", "id", "BIGSERIAL", pkField, autoInc),
+		scalar("level", "level", `"audit"."level"`, dbDefault("'INFO'")),
+		scalar("price", "price", "NUMERIC(20, 2)", optional, dbDefault("'10.00'")),
+		scalar("day", "day", "DATE", dbDefault("'2024-01-01'")),
+		scalar("tags", "tags", "TEXT[]", optional),
+		scalar("name", "name", "VARCHAR(20)", optional),
+		scalar("touchedAt", "touched_at", "TIMESTAMP", now, updateSync),
+	)
+	sys := &ir.System{
+		Enums:    []ir.Enum{{Name: "Level", Values: []string{"INFO", "WARN"}, DBName: ir.QualifiedName{Schema: "audit", Name: "level"}}},
+		Entities: []ir.Entity{concert, logs},
+	}
+	return irCase{"UpdateTrigger", sys, `CREATE SCHEMA IF NOT EXISTS "audit";
+
+CREATE TYPE "audit"."level" AS ENUM ('INFO', 'WARN');
+
+CREATE TABLE "concerts" (
+	"id" SERIAL PRIMARY KEY,
+	"title" TEXT NOT NULL,
+	"updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now()
+);
+
+CREATE TABLE "audit"."logs" (
+	"id" BIGSERIAL PRIMARY KEY,
+	"level" "audit"."level" NOT NULL DEFAULT 'INFO',
+	"price" NUMERIC(20, 2) DEFAULT '10.00',
+	"day" DATE NOT NULL DEFAULT '2024-01-01',
+	"tags" TEXT[],
+	"name" VARCHAR(20),
+	"touched_at" TIMESTAMP NOT NULL DEFAULT now()
+);
+
+CREATE FUNCTION exograph_update_concerts() RETURNS TRIGGER AS $$ BEGIN NEW.updated_at = now(); RETURN NEW; END; $$ language 'plpgsql';
+
+CREATE TRIGGER exograph_on_update_concerts BEFORE UPDATE ON concerts FOR EACH ROW EXECUTE FUNCTION exograph_update_concerts();
+
+CREATE FUNCTION "audit".exograph_update_logs() RETURNS TRIGGER AS $$ BEGIN NEW.touched_at = now(); RETURN NEW; END; $$ language 'plpgsql';
+
+CREATE TRIGGER exograph_on_update_logs BEFORE UPDATE ON "audit"."logs" FOR EACH ROW EXECUTE FUNCTION "audit".exograph_update_logs();`}
 }
