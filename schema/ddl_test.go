@@ -17,9 +17,12 @@ func scalar(name, col, dbType string, opts ...func(*ir.Field)) ir.Field {
 	return f
 }
 
-func pkField(f *ir.Field)    { f.PK = true }
-func optional(f *ir.Field)   { f.Optional = true }
-func autoInc(f *ir.Field)    { f.AutoIncrement = true; f.Default = &ir.Default{Kind: ir.DefaultAutoIncrement} }
+func pkField(f *ir.Field)  { f.PK = true }
+func optional(f *ir.Field) { f.Optional = true }
+func autoInc(f *ir.Field) {
+	f.AutoIncrement = true
+	f.Default = &ir.Default{Kind: ir.DefaultAutoIncrement}
+}
 func updateSync(f *ir.Field) { f.UpdateSync = true; f.ReadOnly = true }
 func dbDefault(expr string) func(*ir.Field) {
 	return func(f *ir.Field) { f.Default = &ir.Default{Kind: ir.DefaultLiteral, DBDefault: expr} }
