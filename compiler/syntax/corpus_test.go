@@ -95,7 +95,7 @@ func checkFormat(t testing.TB, name string, src []byte) {
 	if len(diags2) > 0 {
 		t.Fatalf("%s: formatted output does not parse:\n%s\n--- output:\n%s", name, renderDiags(diags2), out)
 	}
-	if d1, d2 := Dump(f), Dump(f2); d1 != d2 {
+	if d1, d2 := dumpCompact(f), dumpCompact(f2); d1 != d2 {
 		t.Fatalf("%s: formatted output parses to a different tree\n--- source:\n%s\n--- output:\n%s\n--- before:\n%s\n--- after:\n%s", name, src, out, d1, d2)
 	}
 	if n1, n2 := len(f.Comments), len(f2.Comments); n1 != n2 {

@@ -12,9 +12,24 @@ import (
 // content only; File.Comments and File.Source are omitted.
 func Dump(n Node) string {
 	var b strings.Builder
-	dumpValue(&b, reflect.ValueOf(n), 0)
+	d := dumper{b: &b, indent: true}
+	d.value(reflect.ValueOf(n), 0)
 	b.WriteByte('\n')
 	return b.String()
+}
+
+// dumpCompact is Dump without indentation, linear in the tree size even for
+// deeply nested trees (used by the fuzzer to compare trees).
+func dumpCompact(n Node) string {
+	var b strings.Builder
+	d := dumper{b: &b}
+	d.value(reflect.ValueOf(n), 0)
+	return b.String()
+}
+
+type dumper struct {
+	b      *strings.Builder
+	indent bool
 }
 
 var (
@@ -22,8 +37,14 @@ var (
 	commentType = reflect.TypeOf((*Comment)(nil))
 )
 
-func dumpValue(b *strings.Builder, v reflect.Value, depth int) {
-	indent := func(d int) { b.WriteString(strings.Repeat("  ", d)) }
+func (d *dumper) value(v reflect.Value, depth int) {
+	b := d.b
+	dumpValue := func(_ *strings.Builder, v reflect.Value, depth int) { d.value(v, depth) }
+	indent := func(n int) {
+		if d.indent {
+			b.WriteString(strings.Repeat("  ", n))
+		}
+	}
 	switch v.Kind() {
 	case reflect.Interface:
 		if v.IsNil() {
