@@ -119,7 +119,10 @@ func (p *planner) fieldFilter(f *ir.Field, a string, v any) error {
 	if !ok {
 		return userErr("Invalid field 'where': Invalid argument ('%s')", f.Name)
 	}
-	b.s("(")
+	wrap := len(m) > 1
+	if wrap {
+		b.s("(")
+	}
 	n := 0
 	for _, op := range scalarOps {
 		ov, ok := m[op.name]
@@ -137,7 +140,9 @@ func (p *planner) fieldFilter(f *ir.Field, a string, v any) error {
 	if n == 0 {
 		b.s("TRUE")
 	}
-	b.s(")")
+	if wrap {
+		b.s(")")
+	}
 	return nil
 }
 
