@@ -41,6 +41,9 @@ type Cluster struct {
 	admin   admin
 	handled bool // registered with the signal handler
 
+	mu      sync.Mutex // guards proc against a concurrent Stop (signal during Start)
+	stopped bool
+
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -61,6 +64,8 @@ func (c *Cluster) DataDir() string { return c.data }
 // PID returns the process id of the postmaster, which is also the process
 // group id of all the cluster's processes; 0 before it started.
 func (c *Cluster) PID() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.proc == nil {
 		return 0
 	}
@@ -109,7 +114,7 @@ func (c *Cluster) DropDatabase(ctx context.Context, name string) error {
 	return c.admin.dropDatabase(ctx, name)
 }
 
-// Start launches a new cluster. It finds the binaries (Options.BinDir or
+// Start launches a new cluster; ctx bounds the start-up only. It finds the binaries (Options.BinDir or
 // FindBinDir), creates a directory under os.TempDir() (or /tmp when that is
 // not usable), initialises it and starts postgres, returning once the server
 // accepts connections. The freshly initialised data directory is cached under
@@ -188,9 +193,13 @@ func (c *Cluster) Stop() error {
 
 func (c *Cluster) stop() error {
 	unregister(c)
+	c.mu.Lock()
+	c.stopped = true
+	p := c.proc
+	c.mu.Unlock()
 	var errs []error
-	if c.proc != nil {
-		if err := c.proc.stop(5 * time.Second); err != nil {
+	if p != nil {
+		if err := p.stop(5 * time.Second); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -383,11 +392,20 @@ func (c *Cluster) startServer(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		p.stop(5 * time.Second)
+		return errNotRunning
+	}
 	c.proc = p
 	c.wd.setPID(p.cmd.Process.Pid)
-	if err := c.waitReady(ctx, 60*time.Second); err != nil {
+	c.mu.Unlock()
+	if err := c.waitReady(ctx, p, 60*time.Second); err != nil {
 		p.stop(5 * time.Second)
+		c.mu.Lock()
 		c.proc = nil
+		c.mu.Unlock()
 		log, _ := os.ReadFile(logPath)
 		return fmt.Errorf("%w\n%s", err, lastLines(string(log), 20))
 	}
@@ -396,7 +414,7 @@ func (c *Cluster) startServer(ctx context.Context, opts *Options) error {
 
 // waitReady polls postmaster.pid until its status line says "ready" (what
 // pg_ctl -w does), the server exits, or the deadline passes.
-func (c *Cluster) waitReady(ctx context.Context, timeout time.Duration) error {
+func (c *Cluster) waitReady(ctx context.Context, p *process, timeout time.Duration) error {
 	pidFile := filepath.Join(c.data, "postmaster.pid")
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
@@ -410,8 +428,8 @@ func (c *Cluster) waitReady(ctx context.Context, timeout time.Duration) error {
 			}
 		}
 		select {
-		case <-c.proc.done:
-			return fmt.Errorf("postgres exited during start-up (%v)", c.proc.err)
+		case <-p.done:
+			return fmt.Errorf("postgres exited during start-up (%v)", p.err)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-deadline.C:

@@ -1,9 +1,11 @@
 // Package pg launches throw-away PostgreSQL servers for exo yolo, exo test and
 // the test suite, or hands out databases on an existing server.
 //
-// A local cluster lives in a fresh temp directory: initdb (trust auth, user
-// "exo", UTF8, C locale, no fsync), then the postgres binary is started
-// directly (not through pg_ctl) so this process owns it:
+// A local cluster lives in a fresh directory (under /dev/shm when that is a
+// roomy tmpfs, else os.TempDir()): initdb (trust auth, user "exo", UTF8, C
+// locale, no sync, 1 MB WAL segments), or a copy of a cached initdb result,
+// then the postgres binary is started directly (not through pg_ctl) in its
+// own process group, so this process owns it (pg_ctl is not needed):
 //
 //   - it listens on a Unix socket inside the temp directory only; with
 //     Options.TCP also on a free 127.0.0.1 port;
