@@ -347,6 +347,12 @@ type Relation struct {
 type ColumnPair struct {
 	Self   string
 	Target string
+	// DBType is the column type of the foreign key column (Self for
+	// ManyToOne/OneToOneOwner, Target's referenced key type otherwise):
+	// the referenced key's type with SERIAL types mapped to their integer
+	// types ("INT" for a SERIAL key). Needed for composite foreign keys,
+	// whose columns have no Field of their own.
+	DBType string
 }
 
 // DefaultKind is the kind of a field's default value.
