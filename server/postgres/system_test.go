@@ -13,8 +13,10 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func intT() ir.TypeRef            { return ir.TypeRef{Kind: ir.KindScalar, Scalar: ir.Int, Name: "Int"} }
-func scalarT(s ir.Scalar) ir.TypeRef { return ir.TypeRef{Kind: ir.KindScalar, Scalar: s, Name: s.String()} }
+func intT() ir.TypeRef { return ir.TypeRef{Kind: ir.KindScalar, Scalar: ir.Int, Name: "Int"} }
+func scalarT(s ir.Scalar) ir.TypeRef {
+	return ir.TypeRef{Kind: ir.KindScalar, Scalar: s, Name: s.String()}
+}
 
 func names(name, plural string) ir.Names {
 	lc := func(s string) string { return string(s[0]+'a'-'A') + s[1:] }
@@ -77,7 +79,7 @@ func testSystem() *ir.System {
 				sc("code", "code", ir.Uuid, "uuid", true),
 			}},
 		{Kind: ir.EntityTable, Name: "Person", Plural: "People", Table: ir.QualifiedName{Name: "people"}, Managed: true, PK: []int{0, 1}, Access: allowAll,
-			Names: names("Person", "People"),
+			Names:   names("Person", "People"),
 			Uniques: []ir.Unique{{Name: "email", DBName: "people_email", Fields: []int{2}, Query: "personByEmail"}},
 			Fields: []ir.Field{
 				{Kind: ir.FieldScalar, Name: "firstName", Type: scalarT(ir.String), Column: "first_name", DBType: "TEXT", PK: true},
