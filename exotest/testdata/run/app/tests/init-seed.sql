@@ -1,0 +1,2 @@
+-- seed (runs before init.gql: "init-seed.sql" < "init.gql")
+INSERT INTO log VALUES ('seed');
