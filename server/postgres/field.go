@@ -1,17 +1,14 @@
 package postgres
 
-// Field is a selected GraphQL field as the front-end hands it over: schema name, response key,
-// resolved argument values (map[string]any, []any, string, int64, float64, bool, json.Number,
-// nil) and the merged sub-selection with fragments inlined. It mirrors graphql.Field's fields
-// of the same names.
-type Field struct {
-	Name       string
-	Alias      string
-	Arguments  map[string]any
-	Selections []*Field
-}
+import "github.com/exo-dev/exo/server/graphql"
 
-func (f *Field) key() string {
+// Field is a selected GraphQL field as the front-end hands it over: schema name, response key
+// (Alias; the name when there is no alias), resolved argument values (map[string]any, []any,
+// string, int64, float64, bool, json.Number, nil) and the merged sub-selection with fragments
+// inlined.
+type Field = graphql.Field
+
+func key(f *Field) string {
 	if f.Alias != "" {
 		return f.Alias
 	}

@@ -283,7 +283,7 @@ func (p *planner) object(ent int, a string, sel []*Field) error {
 		if i > 0 {
 			b.s(", ")
 		}
-		b.lit(f.key())
+		b.lit(key(f))
 		b.s(", ")
 		if f.Name == "__typename" {
 			b.lit(e.Name)
@@ -443,7 +443,7 @@ func (p *planner) aggregate(ent int, args map[string]any, sel []*Field, par *par
 		if i > 0 {
 			b.s(", ")
 		}
-		b.lit(f.key())
+		b.lit(key(f))
 		b.s(", ")
 		if f.Name == "__typename" {
 			b.lit(e.Names.AggType)
@@ -464,7 +464,7 @@ func (p *planner) aggregate(ent int, args map[string]any, sel []*Field, par *par
 			if j > 0 {
 				b.s(", ")
 			}
-			b.lit(g.key())
+			b.lit(key(g))
 			b.s(", ")
 			if err := p.aggFunc(fd, a, g.Name); err != nil {
 				return err
