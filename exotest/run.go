@@ -238,7 +238,7 @@ type testPlan struct {
 func (r *runner) plan(t *TestCase) (*testPlan, Status, string) {
 	f, err := r.load(t.Path)
 	if err != nil {
-		return nil, Failed, "A testfile errored: " + err.Error()
+		return nil, Failed, "A testfile errored: " + r.relErr(err)
 	}
 	pl := &testPlan{test: f, invariants: map[string]*File{}}
 	for _, path := range t.Inits {
@@ -252,7 +252,7 @@ func (r *runner) plan(t *TestCase) (*testPlan, Status, string) {
 		}
 		g, err := r.load(path)
 		if err != nil {
-			return nil, SetupFailed, "init file errored: " + err.Error()
+			return nil, SetupFailed, "init file errored: " + r.relErr(err)
 		}
 		pl.inits = append(pl.inits, initStep{path: path, gql: g})
 	}
@@ -273,7 +273,7 @@ func (r *runner) plan(t *TestCase) (*testPlan, Status, string) {
 				}
 				g, err := r.load(p)
 				if err != nil {
-					return nil, Failed, "invariant file errored: " + err.Error()
+					return nil, Failed, "invariant file errored: " + r.relErr(err)
 				}
 				pl.invariants[p] = g
 			}
@@ -297,6 +297,17 @@ func (r *runner) plan(t *TestCase) (*testPlan, Status, string) {
 		}
 	}
 	return pl, "", ""
+}
+
+// relErr renders a load error with the path relative to the run root.
+func (r *runner) relErr(err error) string {
+	var le *LoadError
+	if errors.As(err, &le) {
+		c := *le
+		c.Path = r.suite.rel(le.Path)
+		return c.Error()
+	}
+	return err.Error()
 }
 
 func (r *runner) runTest(ctx context.Context, t *TestCase) Result {

@@ -52,7 +52,7 @@ func TestRunEndToEnd(t *testing.T) {
 	wants := map[string]want{
 		"app/altered":                 {Failed, []string{"assertion failed at 'data.todos[1].title': expected T2-altered, got T2", "Expected:", "Got:"}},
 		"app/auth":                    {Passed, nil},
-		"app/bad-file":                {Failed, []string{"A testfile errored", "bad-file.exotest:3:1: Unknown fields: respones"}},
+		"app/bad-file":                {Failed, []string{"A testfile errored: app/tests/bad-file.exotest:3:1: Unknown fields: respones"}},
 		"app/envs":                    {Passed, nil},
 		"app/errors-without-response": {Failed, []string{"unexpected errors in the response", "boom"}},
 		"app/invariant-broken":        {Failed, []string{"invariant app/tests/system-state.gql changed", "assertion failed at 'data.counter': expected 0, got 1"}},
