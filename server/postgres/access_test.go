@@ -1,0 +1,142 @@
+package postgres
+
+import (
+	"context"
+	"testing"
+
+	"github.com/exo-dev/exo/ir"
+)
+
+// identitySolver returns rules unchanged: they are written over self paths and literals only,
+// which is exactly the residual server/access produces once context values are substituted.
+type identitySolver struct{ ctxValues map[[2]int]any }
+
+func (s identitySolver) Solve(_ context.Context, rule *ir.Expr) (*ir.Expr, error) { return rule, nil }
+
+func (s identitySolver) ContextValue(_ context.Context, c, f int) (any, bool, error) {
+	v, ok := s.ctxValues[[2]int{c, f}]
+	return v, ok, nil
+}
+
+// path builds a self path (root "self") or a lambda parameter path (param != "").
+func path(sys *ir.System, param string, ent int, names ...string) *ir.Expr {
+	p := &ir.Path{Root: ir.RootSelf, Entity: ent}
+	if param != "" {
+		p.Root, p.Param = ir.RootParam, param
+	}
+	for _, n := range names {
+		e := &sys.Entities[ent]
+		_, fi := e.FieldByName(n)
+		p.Steps = append(p.Steps, ir.PathStep{Name: n, Field: fi, Entity: ent})
+		if r := e.Fields[fi].Relation; r != nil {
+			ent = r.Target
+		}
+	}
+	return &ir.Expr{Kind: ir.ExprPath, Path: p}
+}
+
+func boolLit(b bool) *ir.Expr {
+	return &ir.Expr{Kind: ir.ExprLiteral, Lit: &ir.Literal{Kind: ir.LitBool, Bool: b}}
+}
+
+func eqExpr(l, r *ir.Expr) *ir.Expr { return &ir.Expr{Kind: ir.ExprBinary, Op: ir.OpEq, Left: l, Right: r} }
+
+func TestAccessResidues(t *testing.T) {
+	sys := testSystem()
+	const venue, concert, employee = 0, 1, 4
+	// Venues are visible when published.
+	sys.Entities[venue].Access.Query = eqExpr(path(sys, "", venue, "published"), boolLit(true))
+	// Concerts: visible when their venue is published; creatable only at published venues;
+	// updatable only when unpublished; never deletable.
+	sys.Entities[concert].Access = ir.Access{
+		Query:  eqExpr(path(sys, "", concert, "venue", "published"), boolLit(true)),
+		Create: eqExpr(path(sys, "", concert, "venue", "published"), boolLit(true)),
+		Update: eqExpr(path(sys, "", concert, "published"), boolLit(false)),
+		Delete: boolLit(false),
+	}
+	// Employees: visible when they manage someone who is named "Worker" (some over a
+	// reverse relation is not in the model, so use a self-relation path instead).
+	name := &sys.Entities[employee].Fields[1]
+	name.Default = &ir.Default{Kind: ir.DefaultContext, Context: 0, ContextField: 0}
+	sys.Entities[employee].Access.Query = &ir.Expr{Kind: ir.ExprBinary, Op: ir.OpOr,
+		Left:  eqExpr(path(sys, "", employee, "manager"), &ir.Expr{Kind: ir.ExprLiteral, Lit: &ir.Literal{Kind: ir.LitNull}}),
+		Right: eqExpr(path(sys, "", employee, "manager", "name"), &ir.Expr{Kind: ir.ExprLiteral, Lit: &ir.Literal{Kind: ir.LitString, Str: "Boss"}}),
+	}
+	v := newEnv(t, Options{})
+	v.e = New(sys, Options{Solver: identitySolver{ctxValues: map[[2]int]any{{0, 0}: "FromContext"}}})
+
+	t.Run("collection and nested", func(t *testing.T) {
+		v.t = t
+		v.expect(fa("venues", obj{"orderBy": obj{"id": "ASC"}}, f("name")), `[{"name":"Hall"},{"name":"Empty"}]`)
+		v.expect(fa("concerts", obj{"orderBy": obj{"id": "ASC"}}, f("title"), f("venue", f("name"))),
+			`[{"title":"Rock","venue":{"name":"Hall"}},{"title":"Jazz","venue":{"name":"Hall"}}]`)
+		v.expect(fa("venuesAgg", nil, f("id", f("count"))), `{"id":{"count":2}}`)
+	})
+	t.Run("pk filtered is null", func(t *testing.T) {
+		v.t = t
+		v.expect(fa("venue", obj{"id": int64(2)}, f("name")), `null`)
+		v.expect(fa("concert", obj{"id": int64(3)}, f("title")), `null`)
+	})
+	t.Run("some", func(t *testing.T) {
+		v.t = t
+		sys2 := testSystem()
+		sys2.Entities[venue].Access.Query = &ir.Expr{Kind: ir.ExprSome, Param: "c", Left: path(sys2, "", venue, "concerts"),
+			Right: eqExpr(path(sys2, "c", concert, "published"), boolLit(false))}
+		e2 := New(sys2, Options{Solver: identitySolver{}})
+		e1 := v.e
+		v.e = e2
+		defer func() { v.e = e1 }()
+		v.expect(fa("venues", nil, f("name")), `[{"name":"Hall"}]`)
+	})
+	t.Run("create precheck through reference", func(t *testing.T) {
+		v.t = t
+		data := func(venueID int64) obj {
+			return obj{"data": obj{"title": "N", "venue": obj{"id": venueID}, "published": true, "price": "1"}}
+		}
+		v.expectErr(fa("createConcert", data(2), f("title")), MsgNotAuthorized)
+		v.expect(fa("createConcert", data(1), f("title")), `{"title":"N"}`)
+	})
+	t.Run("update residual", func(t *testing.T) {
+		v.t = t
+		v.expect(fa("updateConcert", obj{"id": int64(1), "data": obj{"title": "no"}}, f("title")), `null`)
+		v.expect(fa("updateConcert", obj{"id": int64(2), "data": obj{"title": "Jazz 2"}}, f("title")), `{"title":"Jazz 2"}`)
+		// the new values must satisfy the rule too
+		v.expect(fa("updateConcert", obj{"id": int64(2), "data": obj{"published": true}}, f("title")), `null`)
+	})
+	t.Run("delete denied", func(t *testing.T) {
+		v.t = t
+		v.expectErr(fa("deleteConcert", obj{"id": int64(2)}, f("title")), MsgNotAuthorized)
+	})
+	t.Run("self relation residual and context default", func(t *testing.T) {
+		v.t = t
+		v.expect(fa("createEmployee", obj{"data": obj{"manager": obj{"id": int64(2)}}}, f("name")), `null`)
+		v.expect(fa("employees", obj{"orderBy": obj{"id": "ASC"}}, f("name")), `[{"name":"Boss"},{"name":"Worker"}]`)
+		v.expect(fa("employeesAgg", obj{"where": obj{"name": obj{"eq": "FromContext"}}}, f("id", f("count"))), `{"id":{"count":0}}`)
+		var n int
+		if err := v.conn.QueryRow(v.ctx, `SELECT count(*) FROM employees WHERE name = 'FromContext' AND manager_id = 2`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("context default not applied: n=%d err=%v", n, err)
+		}
+	})
+	t.Run("field access", func(t *testing.T) {
+		v.t = t
+		sys3 := testSystem()
+		sys3.Entities[concert].Fields[4].Access = &ir.Access{Query: boolLit(false)}
+		e := New(sys3, Options{Solver: identitySolver{}})
+		_, err := e.ResolveOn(context.Background(), v.conn, fa("concerts", nil, f("price")))
+		if !IsNotAuthorized(err) {
+			t.Fatalf("err = %v", err)
+		}
+		if _, err := e.ResolveOn(context.Background(), v.conn, fa("concerts", nil, f("title"))); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("missing rule denies", func(t *testing.T) {
+		v.t = t
+		sys4 := testSystem()
+		sys4.Entities[venue].Access.Query = nil
+		e := New(sys4, Options{Solver: identitySolver{}})
+		if _, err := e.ResolveOn(context.Background(), v.conn, fa("concerts", nil, f("venue", f("name")))); !IsNotAuthorized(err) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
