@@ -39,7 +39,9 @@ func boolLit(b bool) *ir.Expr {
 	return &ir.Expr{Kind: ir.ExprLiteral, Lit: &ir.Literal{Kind: ir.LitBool, Bool: b}}
 }
 
-func eqExpr(l, r *ir.Expr) *ir.Expr { return &ir.Expr{Kind: ir.ExprBinary, Op: ir.OpEq, Left: l, Right: r} }
+func eqExpr(l, r *ir.Expr) *ir.Expr {
+	return &ir.Expr{Kind: ir.ExprBinary, Op: ir.OpEq, Left: l, Right: r}
+}
 
 func TestAccessResidues(t *testing.T) {
 	sys := testSystem()
