@@ -65,9 +65,10 @@ type Options struct {
 	RetryDelay time.Duration
 	// Now is the clock for the iat/exp claims; nil means time.Now.
 	Now func() time.Time
-	// Progress, when set, receives one line per test as it finishes (in
-	// completion order) and per-project build errors as they happen. The
-	// deterministic summary is [Report.WriteText].
+	// Progress, when set, receives one line per test as it finishes ("PASS
+	// name", "FAIL name", ...; completion order) and "BUILD FAILED project"
+	// lines. The details and the deterministic summary come from
+	// [Report.WriteText].
 	Progress io.Writer
 	// Env is added to every server environment before the test's `envs`
 	// (e.g. EXO_SQL_EPHEMERAL_DATABASE_LAUNCH_PREFERENCE).

@@ -68,7 +68,7 @@ func RunSuite(ctx context.Context, suite *Suite, opts Options) (*Report, error) 
 	r.parallel(ctx, len(projects), func(i int) {
 		buildErrs[i] = r.build(ctx, projects[i])
 		if buildErrs[i] != nil && ctx.Err() == nil {
-			r.progressf("BUILD FAILED %s\n%s\n", projects[i].Name, indent(strings.TrimRight(buildErrs[i].Error(), "\n")))
+			r.progressf("BUILD FAILED %s\n", projects[i].Name)
 		}
 	})
 	failedBuild := map[*Project]bool{}
@@ -92,7 +92,7 @@ func RunSuite(ctx context.Context, suite *Suite, opts Options) (*Report, error) 
 			return // interrupted: not a verdict
 		}
 		results[i] = &res
-		r.progressf("%s\n", res.text())
+		r.progressf("%s\n", res.Line())
 	})
 	for _, res := range results {
 		if res != nil {
