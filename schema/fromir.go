@@ -106,7 +106,10 @@ func tableFromEntity(sys *ir.System, e *ir.Entity) *Table {
 				target = &sys.Entities[r.Target]
 			}
 			for _, p := range r.Columns {
-				ddl := referencedType(sys, target, p.Target, f)
+				ddl := p.DBType
+				if ddl == "" {
+					ddl = referencedType(sys, target, p.Target, f)
+				}
 				typ, _ := CanonicalType(ddl)
 				add(Column{
 					Name:     p.Self,
