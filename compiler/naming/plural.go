@@ -3,6 +3,7 @@ package naming
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // The tables below are those of the pluralize library (v8) that the Rust
@@ -177,6 +178,19 @@ func pluralize(word string) string {
 // result, or name+"s" when pluralisation leaves the name unchanged
 // ("Concert" -> "Concerts", "Person" -> "People", "Numbers" -> "Numberss").
 func Plural(name string) string {
+	if p, ok := pluralCache.Load(name); ok {
+		return p.(string)
+	}
+	p := plural(name)
+	pluralCache.Store(name, p)
+	return p
+}
+
+// pluralCache memoizes Plural: the rule regexps dominate compile time
+// otherwise, and type names repeat across rebuilds (exo dev).
+var pluralCache sync.Map
+
+func plural(name string) string {
 	p := pluralize(name)
 	if p == name {
 		return name + "s"

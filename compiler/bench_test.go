@@ -1,0 +1,54 @@
+package compiler
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// BenchmarkCompileLargest compiles the conformance project with the most
+// .exo source, from memory (no disk I/O in the loop).
+func BenchmarkCompileLargest(b *testing.B) {
+	root := conformance(b, "integration-tests")
+	best, bestSize := "", 0
+	for _, dir := range projects(b, root) {
+		size := 0
+		_ = filepath.WalkDir(filepath.Join(dir, "src"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".exo") {
+				if info, err := d.Info(); err == nil {
+					size += int(info.Size())
+				}
+			}
+			return nil
+		})
+		if size > bestSize {
+			best, bestSize = dir, size
+		}
+	}
+	mem := fstest.MapFS{}
+	_ = filepath.WalkDir(best, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".exo") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(best, p)
+		mem[filepath.ToSlash(rel)] = &fstest.MapFile{Data: data}
+		return nil
+	})
+	name, _ := filepath.Rel(root, best)
+	b.Logf("largest model: %s (%d bytes of .exo)", name, bestSize)
+	b.SetBytes(int64(bestSize))
+	b.ReportAllocs()
+	for b.Loop() {
+		sys, diags := Compile(Options{Root: ".", FS: mem})
+		if sys == nil {
+			b.Fatalf("compile failed:\n%s", render(diags))
+		}
+	}
+}
