@@ -1,0 +1,251 @@
+// Package sdltest compares the GraphQL schema exo generates for each conformance project with the
+// SDL Exograph produced for it (schema-tests/introspection.expected.graphql). It is test-only: it
+// joins the compiler and the server's schema builder, which server packages may not do.
+package sdltest
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/exo-dev/exo/compiler"
+	"github.com/exo-dev/exo/server/graphql"
+)
+
+const conformanceRoot = "/work/shared/conformance/integration-tests"
+
+// passingFile lists the projects (relative to conformanceRoot) whose schema must match exactly.
+// The list only grows: EXO_UPDATE=1 appends the projects that newly match.
+const passingFile = "passing.txt"
+
+type outcome struct {
+	project string
+	ok      bool
+	reason  string // short reason when !ok
+	detail  string // diff or diagnostics
+}
+
+func TestConformanceSDL(t *testing.T) {
+	if _, err := os.Stat(conformanceRoot); err != nil {
+		t.Skip("conformance suite not present at " + conformanceRoot)
+	}
+	projects := findProjects(t)
+	if len(projects) == 0 {
+		t.Skip("no schema-tests found under " + conformanceRoot)
+	}
+	passing := readPassing(t)
+
+	var results []outcome
+	for _, p := range projects {
+		results = append(results, checkProject(p))
+	}
+
+	count := 0
+	var newly []string
+	reasons := map[string]int{}
+	for _, r := range results {
+		if r.ok {
+			count++
+			if !passing[r.project] {
+				newly = append(newly, r.project)
+			}
+			continue
+		}
+		reasons[r.reason]++
+		if passing[r.project] {
+			t.Errorf("%s: no longer matches (listed in %s): %s\n%s", r.project, passingFile, r.reason, r.detail)
+		} else if testing.Verbose() || os.Getenv("EXO_SDL_DIFF") != "" {
+			t.Logf("%s: %s\n%s", r.project, r.reason, r.detail)
+		}
+	}
+	t.Logf("SDL conformance: %d of %d projects match exactly", count, len(results))
+	keys := make([]string, 0, len(reasons))
+	for k := range reasons {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		t.Logf("  %3d  %s", reasons[k], k)
+	}
+	if len(newly) > 0 {
+		if os.Getenv("EXO_UPDATE") != "" {
+			appendPassing(t, newly)
+			t.Logf("added %d projects to %s", len(newly), passingFile)
+		} else {
+			t.Logf("newly matching (run with EXO_UPDATE=1 to record): %s", strings.Join(newly, " "))
+		}
+	}
+}
+
+func findProjects(t *testing.T) []string {
+	var out []string
+	err := filepath.WalkDir(conformanceRoot, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && d.Name() == "introspection.expected.graphql" && filepath.Base(filepath.Dir(p)) == "schema-tests" {
+			rel, _ := filepath.Rel(conformanceRoot, filepath.Dir(filepath.Dir(p)))
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func checkProject(project string) (res outcome) {
+	res.project = project
+	defer func() {
+		if r := recover(); r != nil {
+			res.ok, res.reason, res.detail = false, "panic", fmt.Sprint(r)
+		}
+	}()
+	dir := filepath.Join(conformanceRoot, filepath.FromSlash(project))
+	want, err := os.ReadFile(filepath.Join(dir, "schema-tests", "introspection.expected.graphql"))
+	if err != nil {
+		return outcome{project: project, reason: "unreadable expected file", detail: err.Error()}
+	}
+	sys, diags := compiler.Compile(compiler.Options{Root: dir})
+	if sys == nil || diags.HasErrors() {
+		return outcome{project: project, reason: "compile error", detail: diags.Dedupe().Err().Error()}
+	}
+	schema, err := graphql.BuildSchema(sys, graphql.SchemaOptions{AllowMutations: true})
+	if err != nil {
+		return outcome{project: project, reason: "BuildSchema error", detail: err.Error()}
+	}
+	got := norm(graphql.PrintSchema(schema))
+	exp := norm(string(want))
+	if got == exp {
+		return outcome{project: project, ok: true}
+	}
+	d := diff(strings.Split(exp, "\n"), strings.Split(got, "\n"))
+	return outcome{project: project, reason: "SDL differs", detail: d}
+}
+
+// norm trims each line and the whole text, as Exograph's introspection test compares.
+func norm(s string) string {
+	lines := strings.Split(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// diff returns a unified-style diff (want as "-", got as "+") of the first differences, with up
+// to three lines of context and at most maxLines lines of output.
+func diff(want, got []string) string {
+	const maxLines = 60
+	n, m := len(want), len(got)
+	// LCS table from the end.
+	lcs := make([][]int32, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int32, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if want[i] == got[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	type line struct {
+		op   byte
+		text string
+		ln   int
+	}
+	var ops []line
+	i, j := 0, 0
+	for i < n || j < m {
+		switch {
+		case i < n && j < m && want[i] == got[j]:
+			ops = append(ops, line{' ', want[i], i + 1})
+			i++
+			j++
+		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
+			ops = append(ops, line{'+', got[j], j + 1})
+			j++
+		default:
+			ops = append(ops, line{'-', want[i], i + 1})
+			i++
+		}
+	}
+	var b strings.Builder
+	out, lastPrinted := 0, -1
+	for k := 0; k < len(ops) && out < maxLines; k++ {
+		if ops[k].op == ' ' {
+			continue
+		}
+		start := max(k-3, lastPrinted+1)
+		if start > lastPrinted+1 || lastPrinted < 0 {
+			fmt.Fprintf(&b, "@@ expected line %d @@\n", ops[start].ln)
+		}
+		end := k
+		// extend through the change block and three lines of context
+		for end+1 < len(ops) && (ops[end+1].op != ' ' || (end+1 < len(ops) && nearChange(ops, end+1, func(x int) bool { return ops[x].op != ' ' }))) {
+			end++
+		}
+		end = min(end+3, len(ops)-1)
+		for x := start; x <= end && out < maxLines; x++ {
+			fmt.Fprintf(&b, "%c %s\n", ops[x].op, ops[x].text)
+			out++
+		}
+		lastPrinted = end
+		k = end
+	}
+	if out >= maxLines {
+		b.WriteString("...\n")
+	}
+	return b.String()
+}
+
+// nearChange reports whether a change occurs within the next three entries after k.
+func nearChange[T any](ops []T, k int, isChange func(int) bool) bool {
+	for x := k; x < len(ops) && x <= k+3; x++ {
+		if isChange(x) {
+			return true
+		}
+	}
+	return false
+}
+
+func readPassing(t *testing.T) map[string]bool {
+	out := map[string]bool{}
+	f, err := os.Open(passingFile)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return out
+		}
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		if l != "" && !strings.HasPrefix(l, "#") {
+			out[l] = true
+		}
+	}
+	return out
+}
+
+func appendPassing(t *testing.T, projects []string) {
+	f, err := os.OpenFile(passingFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range projects {
+		if _, err := fmt.Fprintln(f, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
