@@ -1,0 +1,311 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/exo-dev/exo/ir"
+	"github.com/exo-dev/exo/server/access"
+	"github.com/exo-dev/exo/server/graphql"
+	"github.com/exo-dev/exo/server/postgres"
+)
+
+// Server serves one compiled system.
+type Server struct {
+	cfg       Config
+	sys       *ir.System
+	schema    *ast.Schema
+	pool      *pgxpool.Pool
+	pg        *postgres.Resolver
+	extractor *access.Extractor
+	gql       *graphql.Handler
+	mux       *http.ServeMux
+	log       *slog.Logger
+	cancel    context.CancelFunc
+}
+
+// New prepares a server for sys: it builds the GraphQL schema, the access
+// extractor and the PostgreSQL pool (connecting lazily unless
+// cfg.CheckConnectionOnUp). Close releases everything.
+func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Server, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	schema, err := graphql.BuildSchema(sys, graphql.SchemaOptions{AllowMutations: cfg.AllowMutations})
+	if err != nil {
+		return nil, fmt.Errorf("building the GraphQL schema: %w", err)
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s := &Server{cfg: cfg, sys: sys, schema: schema, log: log, cancel: cancel}
+	getenv := func(k string) string { return cfg.Env[k] }
+	s.extractor, err = access.NewExtractor(bg, sys, access.ConfigFromEnv(getenv))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if cfg.Introspection != IntrospectionOnly && hasTables(sys) {
+		if cfg.PostgresURL == "" {
+			cancel()
+			return nil, errors.New("no database: set EXO_POSTGRES_URL (or DATABASE_URL) to the PostgreSQL database to serve")
+		}
+		pcfg, err := pgxpool.ParseConfig(cfg.PostgresURL)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("invalid EXO_POSTGRES_URL: %w", err)
+		}
+		pcfg.MaxConns = int32(cfg.PoolSize)
+		if pcfg.ConnConfig.RuntimeParams == nil {
+			pcfg.ConnConfig.RuntimeParams = map[string]string{}
+		}
+		if _, ok := pcfg.ConnConfig.RuntimeParams["timezone"]; !ok {
+			pcfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+		}
+		if !cfg.PostgresReadWrite {
+			pcfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+		}
+		s.pool, err = pgxpool.NewWithConfig(bg, pcfg)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
+		}
+		if cfg.CheckConnectionOnUp {
+			pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
+			err := s.pool.Ping(pctx)
+			pcancel()
+			if err != nil {
+				s.Close()
+				return nil, fmt.Errorf("cannot reach PostgreSQL at %s: %w", redactURL(cfg.PostgresURL), err)
+			}
+		}
+	}
+	s.pg = &postgres.Resolver{Engine: postgres.New(sys, postgres.Options{Solver: solver{}})}
+	if s.pool != nil {
+		s.pg.DB = s.pool
+	}
+	s.gql = &graphql.Handler{
+		Schema:        schema,
+		Resolver:      s,
+		Tx:            s,
+		Limits:        graphql.Limits{MaxDepth: cfg.MaxSelectionDepth},
+		Introspection: cfg.Introspection != IntrospectionDisabled,
+	}
+	s.mux = http.NewServeMux()
+	s.mux.Handle(cfg.GraphQLPath, s.withRequestContext(s.gql))
+	s.mux.HandleFunc("/health", s.health)
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler (with CORS when configured).
+func (s *Server) Handler() http.Handler {
+	if s.cfg.CORSDomains == nil {
+		return s.mux
+	}
+	return cors(s.cfg.CORSDomains, s.mux)
+}
+
+// Schema returns the GraphQL schema being served.
+func (s *Server) Schema() *ast.Schema { return s.schema }
+
+// Close releases the database pool and background work.
+func (s *Server) Close() {
+	if s.pool != nil {
+		s.pool.Close()
+	}
+	s.cancel()
+}
+
+func hasTables(sys *ir.System) bool {
+	for i := range sys.Entities {
+		if sys.Entities[i].Kind == ir.EntityTable {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	if s.pool != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.pool.Ping(ctx); err != nil {
+			http.Error(w, `{"status":"unavailable"}`, http.StatusServiceUnavailable)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"status":"ok"}`))
+}
+
+type rcKey struct{}
+
+// withRequestContext attaches the request's access context (JWT claims,
+// headers, cookies ...) to the request, evaluated lazily.
+func (s *Server) withRequestContext(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		rc := s.extractor.NewRequest(ctx, access.HTTPRequest(r), s.runQuery)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, rcKey{}, rc)))
+	})
+}
+
+func requestContext(ctx context.Context) *access.RequestContext {
+	rc, _ := ctx.Value(rcKey{}).(*access.RequestContext)
+	return rc
+}
+
+// runQuery serves @query context sources: it runs `query { name }` with the
+// same request and returns data.name.
+func (s *Server) runQuery(ctx context.Context, name string) (any, error) {
+	out := s.gql.Execute(ctx, &graphql.Request{Query: "query { " + name + " }"})
+	var resp struct {
+		Data   map[string]any `json:"data"`
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(out, &resp); err != nil {
+		return nil, err
+	}
+	if len(resp.Errors) > 0 {
+		return nil, errors.New(resp.Errors[0].Message)
+	}
+	return resp.Data[name], nil
+}
+
+// RunInTx implements graphql.TxRunner: all root fields of a request share
+// one transaction.
+func (s *Server) RunInTx(ctx context.Context, op *graphql.Operation, fn func(ctx context.Context) error) error {
+	if s.pool == nil || postgres.QuerierFrom(ctx) != nil {
+		// No database, or a nested execution (an @query context source)
+		// that joins the request's transaction.
+		return fn(ctx)
+	}
+	return s.pg.RunInTx(ctx, op, fn)
+}
+
+// Resolve implements graphql.Resolver.
+func (s *Server) Resolve(ctx context.Context, op *graphql.Operation, f *graphql.Field) (json.RawMessage, error) {
+	if s.pg.Handles(f.Name) {
+		if s.pool == nil {
+			return nil, graphql.NewError(graphql.MsgInternalServerError)
+		}
+		v, err := s.pg.Resolve(ctx, op, f)
+		return v, userError(err)
+	}
+	return nil, graphql.NewError(graphql.MsgInternalServerError)
+}
+
+// userError maps errors of the layers below to the single user-visible
+// GraphQL error, logging internal causes.
+func userError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *postgres.Error
+	if errors.As(err, &pe) {
+		return graphql.NewError(pe.Message)
+	}
+	var ae *access.Error
+	if errors.As(err, &ae) {
+		return graphql.NewError(ae.Message)
+	}
+	var ge *graphql.Error
+	if errors.As(err, &ge) {
+		return ge
+	}
+	return err
+}
+
+// solver adapts server/access to the postgres engine's Solver.
+type solver struct{}
+
+var (
+	litTrue  = &ir.Expr{Kind: ir.ExprLiteral, Lit: &ir.Literal{Kind: ir.LitBool, Bool: true}}
+	litFalse = &ir.Expr{Kind: ir.ExprLiteral, Lit: &ir.Literal{Kind: ir.LitBool, Bool: false}}
+)
+
+func (solver) Solve(ctx context.Context, rule *ir.Expr) (*ir.Expr, error) {
+	rc := requestContext(ctx)
+	if rc == nil {
+		return nil, errors.New("server: no request context")
+	}
+	sol, err := access.Solve(rule, rc)
+	if err != nil {
+		return nil, err
+	}
+	switch sol.Outcome {
+	case access.True:
+		return litTrue, nil
+	case access.False:
+		return litFalse, nil
+	}
+	return sol.Residual, nil
+}
+
+func (solver) ContextValue(ctx context.Context, c, f int) (any, bool, error) {
+	rc := requestContext(ctx)
+	if rc == nil {
+		return nil, false, errors.New("server: no request context")
+	}
+	v, err := rc.Value(c, f)
+	return v, v != nil, err
+}
+
+func cors(domains []string, next http.Handler) http.Handler {
+	any := len(domains) == 1 && domains[0] == "*"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		allowed := origin != "" && (any || contains(domains, origin))
+		if allowed {
+			h := w.Header()
+			if any {
+				h.Set("Access-Control-Allow-Origin", "*")
+			} else {
+				h.Set("Access-Control-Allow-Origin", origin)
+				h.Add("Vary", "Origin")
+			}
+			if r.Method == http.MethodOptions {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+				if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+					h.Set("Access-Control-Allow-Headers", req)
+				}
+				h.Set("Access-Control-Max-Age", "3600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// redactURL hides the password of a database URL for messages.
+func redactURL(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return u
+	}
+	cred := u[scheme+3 : at]
+	if user, _, ok := strings.Cut(cred, ":"); ok {
+		return u[:scheme+3] + user + ":***" + u[at:]
+	}
+	return u
+}
