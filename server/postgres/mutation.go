@@ -598,7 +598,7 @@ func (r *run) update(op rootOp, f *Field) (json.RawMessage, error) {
 	b.s(" SET ")
 	in := &inputRow{vals: make(map[string]any, len(cols)), fallback: a}
 	if len(cols) == 0 {
-		c := r.e.ents[ent].pkCols[0]
+		c := r.anyColumn(ent)
 		b.ident(c)
 		b.s(" = ")
 		b.col(a, c)
@@ -744,7 +744,7 @@ func (r *run) updateChild(f *ir.Field, item map[string]any, parentRow map[string
 	b.s(a)
 	b.s(" SET ")
 	if len(cols) == 0 {
-		c := r.e.ents[child].pkCols[0]
+		c := r.anyColumn(child)
 		b.ident(c)
 		b.s(" = ")
 		b.col(a, c)
@@ -838,4 +838,17 @@ func (r *run) delete(op rootOp, f *Field) (json.RawMessage, error) {
 		return nil, err
 	}
 	return r.queryJSON(p)
+}
+
+// anyColumn is a column to write in a no-op SET (an update whose data sets nothing).
+func (r *run) anyColumn(ent int) string {
+	if pk := r.e.ents[ent].pkCols; len(pk) > 0 {
+		return pk[0]
+	}
+	for _, f := range r.e.sys.Entities[ent].Fields {
+		if f.Kind != ir.FieldRelation {
+			return f.Column
+		}
+	}
+	return r.e.ents[ent].retCols[0]
 }

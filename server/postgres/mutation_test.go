@@ -73,6 +73,9 @@ func TestMutations(t *testing.T) {
 		v.expect(fa("updatePerson", obj{"firstName": "John", "lastName": "Doe", "data": obj{"addresses": obj{"delete": list{obj{"id": int64(3)}}}}},
 			fa("addressesAgg", nil, f("id", f("count")))), `{"addressesAgg":{"id":{"count":2}}}`)
 		v.expect(fa("address", obj{"id": int64(3)}, f("street")), `{"street":"3 High"}`)
+		v.expectErr(fa("updatePerson", obj{"firstName": "John", "lastName": "Doe", "data": obj{"addresses": obj{"update": list{obj{"street": "x"}}}}}, f("email")),
+			"Missing required primary key field 'id' for nested operation.")
+		v.expect(fa("updatePerson", obj{"firstName": "Jane", "lastName": "Roe", "data": obj{}}, f("email")), `{"email":"jane@example.com"}`)
 	})
 	t.Run("delete", func(t *testing.T) {
 		v.t = t
