@@ -27,6 +27,9 @@ func BuildSchema(sys *ir.System, opts SchemaOptions) (*ast.Schema, error) {
 	if sys == nil {
 		return nil, fmt.Errorf("graphql: nil system")
 	}
+	if err := checkIR(sys); err != nil {
+		return nil, err
+	}
 	b := &schemaBuilder{sys: sys, defs: map[string]*ast.Definition{}}
 	b.primitives()
 	for i := range sys.Enums {
@@ -79,6 +82,39 @@ func BuildSchema(sys *ir.System, opts SchemaOptions) (*ast.Schema, error) {
 		return nil, fmt.Errorf("graphql: generated schema is invalid: %w", err)
 	}
 	return schema, nil
+}
+
+// checkIR rejects the structural inconsistencies the builder would otherwise trip over (it
+// indexes by these values without further checks).
+func checkIR(sys *ir.System) error {
+	for i := range sys.Entities {
+		e := &sys.Entities[i]
+		for _, pi := range e.PK {
+			if pi < 0 || pi >= len(e.Fields) {
+				return fmt.Errorf("graphql: entity %s: primary key index %d out of range", e.Name, pi)
+			}
+		}
+		for _, u := range e.Uniques {
+			for _, fi := range u.Fields {
+				if fi < 0 || fi >= len(e.Fields) {
+					return fmt.Errorf("graphql: entity %s: unique %s: field index %d out of range", e.Name, u.Name, fi)
+				}
+			}
+		}
+		for j := range e.Fields {
+			f := &e.Fields[j]
+			if f.Kind != ir.FieldRelation {
+				continue
+			}
+			if f.Relation == nil || f.Relation.Target < 0 || f.Relation.Target >= len(sys.Entities) {
+				return fmt.Errorf("graphql: entity %s: relation field %s has no valid target", e.Name, f.Name)
+			}
+			if sys.Entities[f.Relation.Target].Kind != ir.EntityTable {
+				return fmt.Errorf("graphql: entity %s: relation field %s does not target a table", e.Name, f.Name)
+			}
+		}
+	}
+	return nil
 }
 
 func sortFields(fs ast.FieldList) ast.FieldList {

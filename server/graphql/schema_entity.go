@@ -307,6 +307,9 @@ func (b *schemaBuilder) updateInputNested(child, parent *ir.Entity) *ast.Definit
 func (b *schemaBuilder) referenceInput(e *ir.Entity) *ast.Definition {
 	d := input(e.Names.ReferenceInput)
 	for _, pi := range e.PK {
+		if pi < 0 || pi >= len(e.Fields) {
+			continue
+		}
 		f := &e.Fields[pi]
 		if f.Kind == ir.FieldRelation {
 			d.Fields = append(d.Fields, field(f.Name, named(b.target(f).Names.ReferenceInput, true)))
