@@ -5,6 +5,8 @@ package sdltest
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +16,8 @@ import (
 
 	"github.com/exo-dev/exo/compiler"
 	"github.com/exo-dev/exo/server/graphql"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 const conformanceRoot = "/work/shared/conformance/integration-tests"
@@ -123,10 +127,56 @@ func checkProject(project string) (res outcome) {
 	got := norm(graphql.PrintSchema(schema))
 	exp := norm(string(want))
 	if got == exp {
+		// The printed SDL matches; the introspection result must match too (it also covers what
+		// SDL does not show, e.g. the built-in types and directives the validator relies on).
+		if d := introspectionDiff(schema, string(want)); d != "" {
+			return outcome{project: project, reason: "introspection differs", detail: d}
+		}
 		return outcome{project: project, ok: true}
 	}
 	d := diff(strings.Split(exp, "\n"), strings.Split(got, "\n"))
 	return outcome{project: project, reason: "SDL differs", detail: d}
+}
+
+const fullIntrospectionQuery = `query IntrospectionQuery {
+  __schema {
+    description queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description isRepeatable locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description specifiedByURL
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }`
+
+// introspectionDiff runs the standard introspection query against the built schema and against
+// the expected SDL loaded by gqlparser, and describes the first difference ("" when equal).
+func introspectionDiff(built *ast.Schema, expectedSDL string) string {
+	loaded, err := gqlparser.LoadSchema(&ast.Source{Name: "expected.graphql", Input: expectedSDL})
+	if err != nil {
+		return "expected SDL does not load: " + err.Error()
+	}
+	run := func(s *ast.Schema) []byte {
+		h := &graphql.Handler{Schema: s, Introspection: true}
+		return h.Execute(context.Background(), &graphql.Request{Query: fullIntrospectionQuery})
+	}
+	got, want := run(built), run(loaded)
+	if bytes.Equal(got, want) {
+		return ""
+	}
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	lo := max(i-150, 0)
+	return fmt.Sprintf("at byte %d:\n got: ...%s\nwant: ...%s", i, got[lo:min(i+150, len(got))], want[lo:min(i+150, len(want))])
 }
 
 // norm trims each line and the whole text, as Exograph's introspection test compares.
