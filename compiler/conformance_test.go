@@ -14,7 +14,14 @@ import (
 	"github.com/exo-dev/exo/diag"
 )
 
-const conformanceDir = "../../shared/conformance"
+// conformanceDir is the shared conformance data (sibling of the repository),
+// overridable with EXO_CONFORMANCE.
+var conformanceDir = func() string {
+	if d := os.Getenv("EXO_CONFORMANCE"); d != "" {
+		return d
+	}
+	return "../../shared/conformance"
+}()
 
 func conformance(t testing.TB, sub string) string {
 	t.Helper()
