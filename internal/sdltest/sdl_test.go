@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/exo-dev/exo/compiler"
+	"github.com/exo-dev/exo/ir"
 	"github.com/exo-dev/exo/server/graphql"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -124,6 +125,9 @@ func checkProject(project string) (res outcome) {
 	if err != nil {
 		return outcome{project: project, reason: "BuildSchema error", detail: err.Error()}
 	}
+	if d := checkNoMutations(sys, graphql.PrintSchema(schema)); d != "" {
+		return outcome{project: project, reason: "AllowMutations=false", detail: d}
+	}
 	got := norm(graphql.PrintSchema(schema))
 	exp := norm(string(want))
 	if got == exp {
@@ -177,6 +181,37 @@ func introspectionDiff(built *ast.Schema, expectedSDL string) string {
 	}
 	lo := max(i-150, 0)
 	return fmt.Sprintf("at byte %d:\n got: ...%s\nwant: ...%s", i, got[lo:min(i+150, len(got))], want[lo:min(i+150, len(want))])
+}
+
+// checkNoMutations builds the schema without mutations (EXO_GRAPHQL_ALLOW_MUTATIONS=false) and
+// checks that it has no Mutation type but the same Query type as full.
+func checkNoMutations(sys *ir.System, full string) string {
+	schema, err := graphql.BuildSchema(sys, graphql.SchemaOptions{AllowMutations: false})
+	if err != nil {
+		return err.Error()
+	}
+	if schema.Mutation != nil {
+		return "Mutation type present"
+	}
+	sdl := graphql.PrintSchema(schema)
+	if strings.Contains(sdl, "type Mutation") {
+		return "Mutation type printed"
+	}
+	block := func(s string) string {
+		i := strings.Index(s, "type Query {")
+		if i < 0 {
+			return ""
+		}
+		j := strings.Index(s[i:], "\n}")
+		if j < 0 {
+			return s[i:]
+		}
+		return s[i : i+j]
+	}
+	if block(sdl) != block(full) {
+		return "Query type differs without mutations"
+	}
+	return ""
 }
 
 // norm trims each line and the whole text, as Exograph's introspection test compares.
@@ -296,6 +331,24 @@ func appendPassing(t *testing.T, projects []string) {
 	for _, p := range projects {
 		if _, err := fmt.Fprintln(f, p); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBuildSchema measures BuildSchema (startup cost of the server) on the largest project.
+func BenchmarkBuildSchema(b *testing.B) {
+	dir := filepath.Join(conformanceRoot, "access-expressions")
+	if _, err := os.Stat(dir); err != nil {
+		b.Skip("conformance suite not present at " + conformanceRoot)
+	}
+	sys, diags := compiler.Compile(compiler.Options{Root: dir})
+	if sys == nil || diags.HasErrors() {
+		b.Fatalf("compile: %v", diags.Err())
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := graphql.BuildSchema(sys, graphql.SchemaOptions{AllowMutations: true}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
