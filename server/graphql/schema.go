@@ -77,7 +77,24 @@ func BuildSchema(sys *ir.System, opts SchemaOptions) (*ast.Schema, error) {
 		}
 		doc.Schema = append(doc.Schema, sd)
 	}
+	// GraphQL forbids types without fields, but a model can produce them (an entity with only an
+	// autoIncrement primary key has an empty creation input) and Exograph serves them. Validate
+	// with a placeholder member and drop it afterwards so that such models still load.
+	var empty []*ast.Definition
+	for _, d := range doc.Definitions {
+		switch {
+		case (d.Kind == ast.Object || d.Kind == ast.InputObject) && len(d.Fields) == 0:
+			d.Fields = ast.FieldList{field("_", named("Boolean", false))}
+			empty = append(empty, d)
+		case d.Kind == ast.Enum && len(d.EnumValues) == 0:
+			d.EnumValues = ast.EnumValueList{{Name: "_"}}
+			empty = append(empty, d)
+		}
+	}
 	schema, err := gqlvalidator.ValidateSchemaDocument(doc)
+	for _, d := range empty {
+		d.Fields, d.EnumValues = nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("graphql: generated schema is invalid: %w", err)
 	}

@@ -274,3 +274,23 @@ func TestBuildSchemaRejectsBadIR(t *testing.T) {
 		t.Errorf("type name clash: err = %v", err)
 	}
 }
+
+func TestBuildSchemaEmptyTypes(t *testing.T) {
+	// Only an autoIncrement primary key: the creation input has no fields.
+	sys := &ir.System{Entities: []ir.Entity{{Kind: ir.EntityTable, Name: "Tick", Plural: "Ticks", Access: allow(),
+		Names: names("Tick", "Ticks"), PK: []int{0}, Fields: []ir.Field{pkField()}}}}
+	s, err := BuildSchema(sys, SchemaOptions{AllowMutations: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := PrintSchema(s)
+	if !strings.Contains(got, "input TickCreationInput\n\n") || strings.Contains(got, "_: Boolean") {
+		t.Errorf("empty creation input not printed as such:\n%s", got)
+	}
+	h := &Handler{Schema: s, Resolver: ResolverFunc(func(_ context.Context, _ *Operation, f *Field) (json.RawMessage, error) {
+		return json.RawMessage(`{"id":1}`), nil
+	})}
+	if out := string(h.Execute(context.Background(), &Request{Query: `mutation { createTick(data: {}) { id } }`})); out != `{"data":{"createTick":{"id":1}}}` {
+		t.Errorf("create with empty input: %s", out)
+	}
+}
