@@ -70,6 +70,14 @@ func BenchmarkQueryNestedList(b *testing.B) {
 	}
 }
 
+// BenchmarkQueryNestedListBuildObject is BenchmarkQueryNestedList with the
+// json_build_object shape.
+func BenchmarkQueryNestedListBuildObject(b *testing.B) {
+	useRowJSON = false
+	defer func() { useRowJSON = true }()
+	BenchmarkQueryNestedList(b)
+}
+
 // BenchmarkQueryPK runs a pk query with a to-one relation end to end.
 func BenchmarkQueryPK(b *testing.B) {
 	v := newEnv(b, Options{})

@@ -478,28 +478,41 @@ func (r *run) selectKey(ent int, key []any, sel []*Field) (json.RawMessage, erro
 	p := r.planner()
 	b := &p.b
 	a := b.alias()
+	cond := func() error {
+		w := p.where()
+		for i, c := range r.e.ents[ent].pkCols {
+			w.and()
+			b.col(a, c)
+			b.s(" = ")
+			b.arg(key[i])
+		}
+		if res != nil {
+			w.and()
+			if err := p.expr(res, scope{ent: ent, alias: a}); err != nil {
+				return err
+			}
+		}
+		w.end()
+		return nil
+	}
+	table := func() { b.table(r.e.sys.Entities[ent].Table) }
+	if rowForm(sel) {
+		if err := p.rows(ent, a, sel, "row_to_json(", ")::text", table, cond, true); err != nil {
+			return nil, err
+		}
+		return r.queryJSON(p)
+	}
 	b.s("SELECT ")
 	if err := p.object(ent, a, sel); err != nil {
 		return nil, err
 	}
 	b.s("::text FROM ")
-	b.table(r.e.sys.Entities[ent].Table)
+	table()
 	b.s(" AS ")
 	b.s(a)
-	w := p.where()
-	for i, c := range r.e.ents[ent].pkCols {
-		w.and()
-		b.col(a, c)
-		b.s(" = ")
-		b.arg(key[i])
+	if err := cond(); err != nil {
+		return nil, err
 	}
-	if res != nil {
-		w.and()
-		if err := p.expr(res, scope{ent: ent, alias: a}); err != nil {
-			return nil, err
-		}
-	}
-	w.end()
 	return r.queryJSON(p)
 }
 
@@ -544,6 +557,14 @@ func (p *planner) targetWhere(op rootOp, f *Field, a string, res *ir.Expr, in *i
 func (p *planner) finalSelect(ent int, cte string, sel []*Field, many bool) error {
 	b := &p.b
 	a := b.alias()
+	if rowForm(sel) {
+		b.s(" ")
+		open, agg := "row_to_json(", ")::text"
+		if many {
+			open, agg = "COALESCE(json_agg(", "), '[]'::json)::text"
+		}
+		return p.rows(ent, a, sel, open, agg, func() { b.s(cte) }, nil, true)
+	}
 	if many {
 		b.s(" SELECT COALESCE(json_agg(")
 	} else {

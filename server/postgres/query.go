@@ -69,6 +69,23 @@ func (p *planner) single(ent int, f *Field, keys []int) error {
 	}
 	b := &p.b
 	a := b.alias()
+	cond := func() error {
+		w := p.where()
+		if err := p.keyCond(&w, ent, a, keys, f.Arguments); err != nil {
+			return err
+		}
+		if res != nil {
+			w.and()
+			if err := p.expr(res, scope{ent: ent, alias: a}); err != nil {
+				return err
+			}
+		}
+		w.end()
+		return nil
+	}
+	if rowForm(f.Selections) {
+		return p.rows(ent, a, f.Selections, "row_to_json(", ")::text", func() { b.table(p.ent(ent).Table) }, cond, true)
+	}
 	b.s("SELECT ")
 	if err := p.object(ent, a, f.Selections); err != nil {
 		return err
@@ -77,18 +94,7 @@ func (p *planner) single(ent int, f *Field, keys []int) error {
 	b.table(p.ent(ent).Table)
 	b.s(" AS ")
 	b.s(a)
-	w := p.where()
-	if err := p.keyCond(&w, ent, a, keys, f.Arguments); err != nil {
-		return err
-	}
-	if res != nil {
-		w.and()
-		if err := p.expr(res, scope{ent: ent, alias: a}); err != nil {
-			return err
-		}
-	}
-	w.end()
-	return nil
+	return cond()
 }
 
 // keyCond adds alias.col = $n for each key field, taking values from args (scalar fields) or
@@ -174,6 +180,21 @@ func (p *planner) collection(ent int, args map[string]any, sel []*Field, par *pa
 	}
 	b := &p.b
 	a := b.alias()
+	if rowForm(sel) {
+		agg := "), '[]'::json)"
+		if root {
+			agg = "), '[]'::json)::text"
+		}
+		return p.rows(ent, a, sel, "COALESCE(json_agg(", agg, func() { b.table(p.ent(ent).Table) }, func() error {
+			if err := p.rowsWhere(ent, a, args["where"], par, res); err != nil {
+				return err
+			}
+			if isOrdered(args) {
+				return p.orderLimit(ent, a, args)
+			}
+			return nil
+		}, root)
+	}
 	if root {
 		b.s("SELECT COALESCE(json_agg(")
 	} else {
@@ -276,8 +297,6 @@ func (p *planner) orderLimit(ent int, a string, args map[string]any) error {
 // object writes json_build_object(...) for the selection over the row alias a of ent.
 func (p *planner) object(ent int, a string, sel []*Field) error {
 	b := &p.b
-	e := p.ent(ent)
-	info := &p.r.e.ents[ent]
 	b.s("json_build_object(")
 	for i, f := range sel {
 		if i > 0 {
@@ -285,50 +304,116 @@ func (p *planner) object(ent int, a string, sel []*Field) error {
 		}
 		b.lit(key(f))
 		b.s(", ")
-		if f.Name == "__typename" {
-			b.lit(e.Name)
-			continue
+		if err := p.fieldValue(ent, a, f); err != nil {
+			return err
 		}
-		if fi, ok := info.fields[f.Name]; ok {
-			fd := &e.Fields[fi]
-			if fd.Access != nil {
-				if err := p.r.fieldAllowed(fd); err != nil {
-					return err
-				}
-			}
-			if fd.Kind != ir.FieldRelation {
-				p.output(fd, a)
-				continue
-			}
-			rel := fd.Relation
-			par := &parent{alias: a, pairs: rel.Columns}
-			if rel.Kind == ir.OneToMany {
-				if err := p.collection(rel.Target, f.Arguments, f.Selections, par, false); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := p.related(rel.Target, f.Selections, par); err != nil {
-				return err
-			}
-			continue
-		}
-		if fi, ok := info.aggs[f.Name]; ok {
-			rel := e.Fields[fi].Relation
-			if err := p.aggregate(rel.Target, f.Arguments, f.Selections, &parent{alias: a, pairs: rel.Columns}, false); err != nil {
-				return err
-			}
-			continue
-		}
-		if fi, ok := info.dists[f.Name]; ok {
-			if err := p.distance(&e.Fields[fi], a, f.Arguments["to"]); err != nil {
-				return err
-			}
-			continue
-		}
-		return fmt.Errorf("postgres: unknown field %q of %s", f.Name, e.Name)
 	}
 	b.s(")")
+	return nil
+}
+
+// rowForm reports whether the selection can be built as a row (column aliases become the
+// JSON keys): keys must fit PostgreSQL's 63-byte identifiers.
+func rowForm(sel []*Field) bool {
+	if !useRowJSON {
+		return len(sel) > 50
+	}
+	for _, f := range sel {
+		if len(key(f)) > 63 {
+			return len(sel) > 50
+		}
+	}
+	return true
+}
+
+// useRowJSON selects the row_to_json/json_agg(row) shape for objects instead of
+// json_build_object (see PERFORMANCE-NOTES; both give the same JSON values).
+var useRowJSON = true
+
+// selectList writes "<value> AS "key", ..." for the selection over alias a of ent.
+func (p *planner) selectList(ent int, a string, sel []*Field) error {
+	b := &p.b
+	for i, f := range sel {
+		if i > 0 {
+			b.s(", ")
+		}
+		if err := p.fieldValue(ent, a, f); err != nil {
+			return err
+		}
+		b.s(" AS ")
+		b.ident(key(f))
+	}
+	return nil
+}
+
+// fieldValue writes the JSON-ready value of one selected field of the row alias a of ent.
+func (p *planner) fieldValue(ent int, a string, f *Field) error {
+	b := &p.b
+	e := p.ent(ent)
+	info := &p.r.e.ents[ent]
+	if f.Name == "__typename" {
+		b.lit(e.Name)
+		b.s("::text")
+		return nil
+	}
+	if fi, ok := info.fields[f.Name]; ok {
+		fd := &e.Fields[fi]
+		if fd.Access != nil {
+			if err := p.r.fieldAllowed(fd); err != nil {
+				return err
+			}
+		}
+		if fd.Kind != ir.FieldRelation {
+			p.output(fd, a)
+			return nil
+		}
+		rel := fd.Relation
+		par := &parent{alias: a, pairs: rel.Columns}
+		if rel.Kind == ir.OneToMany {
+			return p.collection(rel.Target, f.Arguments, f.Selections, par, false)
+		}
+		return p.related(rel.Target, f.Selections, par)
+	}
+	if fi, ok := info.aggs[f.Name]; ok {
+		rel := e.Fields[fi].Relation
+		return p.aggregate(rel.Target, f.Arguments, f.Selections, &parent{alias: a, pairs: rel.Columns}, false)
+	}
+	if fi, ok := info.dists[f.Name]; ok {
+		return p.distance(&e.Fields[fi], a, f.Arguments["to"])
+	}
+	return fmt.Errorf("postgres: unknown field %q of %s", f.Name, e.Name)
+}
+
+// rows writes a row source in row form: (SELECT <agg>(r) FROM (SELECT <list> FROM <from> AS a
+// <rest>) AS r). from writes the table (or CTE) name; rest writes WHERE/ORDER/LIMIT.
+func (p *planner) rows(ent int, a string, sel []*Field, open, agg string, from func(), rest func() error, root bool) error {
+	b := &p.b
+	r := b.alias()
+	if !root {
+		b.s("(")
+	}
+	b.s("SELECT ")
+	b.s(open)
+	b.s(r)
+	b.s(agg)
+	b.s(" FROM (SELECT ")
+	if err := p.selectList(ent, a, sel); err != nil {
+		return err
+	}
+	b.s(" FROM ")
+	from()
+	b.s(" AS ")
+	b.s(a)
+	if rest != nil {
+		if err := rest(); err != nil {
+			return err
+		}
+	}
+	b.s(") AS ")
+	b.s(r)
+	if !root {
+		b.s(")")
+	}
 	return nil
 }
 
@@ -340,6 +425,11 @@ func (p *planner) related(ent int, sel []*Field, par *parent) error {
 	}
 	b := &p.b
 	a := b.alias()
+	if rowForm(sel) {
+		return p.rows(ent, a, sel, "row_to_json(", ")", func() { b.table(p.ent(ent).Table) }, func() error {
+			return p.rowsWhere(ent, a, nil, par, res)
+		}, false)
+	}
 	b.s("(SELECT ")
 	if err := p.object(ent, a, sel); err != nil {
 		return err

@@ -6,7 +6,9 @@ import (
 	"testing"
 )
 
-func TestPlanSQLShape(t *testing.T) {
+func TestPlanSQLShapeBuildObject(t *testing.T) {
+	useRowJSON = false
+	defer func() { useRowJSON = true }()
 	e := New(testSystem(), Options{})
 	root := fa("concerts", obj{"where": obj{"title": obj{"eq": "Rock"}}, "orderBy": list{obj{"title": "DESC"}}, "limit": int64(2)},
 		f("id"), f("venue", f("name")))
@@ -28,6 +30,27 @@ func TestPlanSQLShape(t *testing.T) {
 	if sql2 != sql {
 		t.Errorf("SQL depends on values:\n%s\n%s", sql, sql2)
 	}
+}
+
+func TestPlanSQLShapeRow(t *testing.T) {
+	e := New(testSystem(), Options{})
+	root := fa("concerts", obj{"where": obj{"title": obj{"eq": "Rock"}}, "orderBy": list{obj{"title": "DESC"}}, "limit": int64(2)},
+		f("id"), f("venue", f("name")))
+	sql, _, err := e.Plan(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `SELECT COALESCE(json_agg(t1), '[]'::json)::text FROM (SELECT t0."id" AS "id", (SELECT row_to_json(t3) FROM (SELECT t2."name" AS "name" FROM "venues" AS t2 WHERE t2."id" = t0."venueid") AS t3) AS "venue" FROM "concerts" AS t0 WHERE (t0."title" = $1) ORDER BY t0."title" DESC LIMIT $2) AS t1`
+	if sql != want {
+		t.Errorf("sql:\n got %s\nwant %s", sql, want)
+	}
+}
+
+// TestQueriesBuildObject runs the query suite with the json_build_object shape.
+func TestQueriesBuildObject(t *testing.T) {
+	useRowJSON = false
+	defer func() { useRowJSON = true }()
+	TestQueries(t)
 }
 
 func TestQueries(t *testing.T) {
