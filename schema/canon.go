@@ -1,8 +1,10 @@
 package schema
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // CanonicalType maps a DDL type as Exograph writes it ("INT", "SERIAL",
@@ -315,4 +317,72 @@ func unquoteLiteral(s string) (string, bool) {
 		return "", false
 	}
 	return strings.ReplaceAll(inner, "''", "'"), true
+}
+
+// SameDefault reports whether two default expressions of a column of
+// canonical type typ are equivalent: equal after NormalizeDefault, or
+// string literals denoting the same value of the column's type (PostgreSQL
+// rewrites '2024-01-01T14:30:00' as '2024-01-01 14:30:00', reformats jsonb
+// and lowercases uuids).
+func SameDefault(a, b, typ string) bool {
+	na, nb := NormalizeDefault(a), NormalizeDefault(b)
+	if na == nb {
+		return true
+	}
+	la, okA := unquoteLiteral(na)
+	lb, okB := unquoteLiteral(nb)
+	if !okA || !okB {
+		return false
+	}
+	base := strings.TrimSuffix(typ, "[]")
+	switch {
+	case base == "uuid":
+		return strings.EqualFold(la, lb)
+	case base == "json" || base == "jsonb":
+		var va, vb any
+		if json.Unmarshal([]byte(la), &va) != nil || json.Unmarshal([]byte(lb), &vb) != nil {
+			return false
+		}
+		ja, _ := json.Marshal(va)
+		jb, _ := json.Marshal(vb)
+		return string(ja) == string(jb)
+	case base == "date" || strings.HasPrefix(base, "time"):
+		ta, okA := parseTimeLiteral(la)
+		tb, okB := parseTimeLiteral(lb)
+		if !okA || !okB {
+			return false
+		}
+		if strings.Contains(base, "with time zone") {
+			return ta.Equal(tb)
+		}
+		// naive values: compare the wall clock, ignoring any offset
+		return ta.Format("2006-01-02 15:04:05.999999999") == tb.Format("2006-01-02 15:04:05.999999999")
+	}
+	return false
+}
+
+var timeLayouts = []string{
+	"2006-01-02T15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z07",
+	"2006-01-02T15:04:05.999999999Z07",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04",
+	"2006-01-02 15:04",
+	"2006-01-02",
+	"15:04:05.999999999Z07:00",
+	"15:04:05.999999999Z07",
+	"15:04:05.999999999",
+	"15:04",
+}
+
+func parseTimeLiteral(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }

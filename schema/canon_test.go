@@ -104,3 +104,25 @@ func TestParseUpdateFunctionBody(t *testing.T) {
 		t.Errorf("non-plpgsql body parsed")
 	}
 }
+
+func TestSameDefault(t *testing.T) {
+	for _, tc := range []struct {
+		a, b, typ string
+		want      bool
+	}{
+		{"'2024-01-01T14:30:00'::timestamp without time zone", "'2024-01-01 14:30:00'::timestamp without time zone", "timestamp without time zone", true},
+		{"'2024-01-01T14:30:00'", "'2024-01-01 14:31:00'", "timestamp without time zone", false},
+		{"'2024-01-01T14:30:00Z'", "'2024-01-01 16:30:00+02'::timestamp with time zone", "timestamp with time zone", true},
+		{"'14:30'", "'14:30:00'::time without time zone", "time without time zone", true},
+		{"'2024-01-01'", "'2024-01-02'::date", "date", false},
+		{`'{"b": 1, "a": [1, 2]}'::jsonb`, `'{"a":[1,2],"b":1}'`, "jsonb", true},
+		{`'{"a": 1}'`, `'{"a": 2}'`, "jsonb", false},
+		{"'550E8400-E29B-41D4-A716-446655440000'", "'550e8400-e29b-41d4-a716-446655440000'::uuid", "uuid", true},
+		{"'ABC'", "'abc'", "text", false},
+		{"now()", "'2024-01-01'", "date", false},
+	} {
+		if got := SameDefault(tc.a, tc.b, tc.typ); got != tc.want {
+			t.Errorf("SameDefault(%q, %q, %q) = %v, want %v", tc.a, tc.b, tc.typ, got, tc.want)
+		}
+	}
+}

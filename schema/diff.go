@@ -429,7 +429,7 @@ func sameDefault(a, b *Column) bool {
 	if a.Serial || b.Serial {
 		return a.Serial == b.Serial
 	}
-	return NormalizeDefault(a.Default) == NormalizeDefault(b.Default)
+	return SameDefault(a.Default, b.Default, a.Type)
 }
 
 func findFK(fks []ForeignKey, name string) *ForeignKey {
