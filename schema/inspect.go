@@ -9,8 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Querier is what inspection needs from a connection: *pgx.Conn,
-// *pgxpool.Pool and pgx.Tx all satisfy it.
+// Querier is what inspection needs from a connection: *pgx.Conn or pgx.Tx.
+// It must be one session (not a pool): Inspect sets search_path for its
+// queries and restores it afterwards.
 type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
