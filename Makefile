@@ -2,15 +2,30 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test unit conformance vet lint fmt-check fmt fuzz deps-check update-golden ci
+.PHONY: build test unit conformance ratchet vet lint fmt-check fmt fuzz deps-check update-golden ci
 
 build:
 	$(GO) build -o bin/exo ./cmd/exo
 
+CONFORMANCE ?= ../shared/conformance
+
 # The whole test suite: unit and integration tests (they launch their own
-# throw-away PostgreSQL), then the conformance ratchet when ../shared is present.
+# throw-away PostgreSQL), then Exograph's conformance suite with the ratchet of
+# tests known to pass (testdata/conformance/passing.txt) when it is present.
 test: build
 	$(GO) test $(PKGS)
+	$(MAKE) --no-print-directory conformance
+
+conformance: build
+	@if [ -d "$(CONFORMANCE)/integration-tests" ]; then \
+		./bin/exo test "$(CONFORMANCE)/integration-tests" --ratchet testdata/conformance/passing.txt; \
+	else \
+		echo "conformance suite not found at $(CONFORMANCE): skipped"; \
+	fi
+
+# Record the tests that pass now as the new ratchet (the list only grows).
+ratchet: build
+	./bin/exo test "$(CONFORMANCE)/integration-tests" --write-ratchet testdata/conformance/passing.txt
 
 vet:
 	$(GO) vet $(PKGS)

@@ -76,3 +76,11 @@ type Options struct {
 	// EvalTimeout bounds each JavaScript evaluation; 0 means 30 seconds.
 	EvalTimeout time.Duration
 }
+
+// SkipError, returned by Provision, reports that the test cannot run on
+// this machine (for example, the model needs the pgvector extension and the
+// PostgreSQL server does not have it). Such tests are reported as skipped
+// with Reason, never as passed.
+type SkipError struct{ Reason string }
+
+func (e *SkipError) Error() string { return e.Reason }

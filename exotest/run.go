@@ -349,6 +349,10 @@ func (r *runner) attempt(ctx context.Context, t *TestCase, pl *testPlan) (Status
 	p := t.Project
 	dbURL, cleanup, err := r.opts.Provision(ctx, p, DatabaseName(t))
 	if err != nil {
+		var skip *SkipError
+		if errors.As(err, &skip) {
+			return Skipped, skip.Reason
+		}
 		return SetupFailed, "provision database: " + err.Error()
 	}
 	if cleanup != nil {

@@ -45,7 +45,7 @@ type pkg struct {
 }
 
 func main() {
-	out, err := exec.Command("go", "list", "-deps", "-test", "-f",
+	out, err := exec.Command("go", "list", "-deps", "-f",
 		"{{.ImportPath}}|{{.Standard}}|{{join .Imports \" \"}}", "./...").Output()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "depscheck: go list:", err)
