@@ -58,7 +58,7 @@ func (d *dumper) value(v reflect.Value, depth int) {
 			return
 		}
 		if v.Type() == commentType {
-			fmt.Fprintf(b, "%q", v.Interface().(*Comment).Text)
+			fmt.Fprintf(b, "%q", strings.TrimRight(v.Interface().(*Comment).Text, trailingBlanks))
 			return
 		}
 		dumpValue(b, v.Elem(), depth)

@@ -43,6 +43,9 @@ func FormatSource(name string, src []byte) ([]byte, diag.List) {
 	return Format(f), diags
 }
 
+// trailingBlanks are removed from the end of comments by Format.
+const trailingBlanks = " \t\r\v\f"
+
 type printer struct {
 	buf         bytes.Buffer
 	src         []byte
@@ -128,7 +131,7 @@ func (p *printer) flushComments(pos Pos) {
 			}
 			p.newline()
 		}
-		p.write(strings.TrimRight(c.Text, " \t\r"))
+		p.write(strings.TrimRight(c.Text, trailingBlanks))
 		p.prevEnd = c.End()
 		if c.Kind == LineComment || c.Kind == DocComment && strings.HasPrefix(c.Text, "//") || c.Kind == SchemaDocComment && strings.HasPrefix(c.Text, "//") {
 			p.needNewline = true
