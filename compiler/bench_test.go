@@ -1,12 +1,15 @@
 package compiler
 
 import (
+	"bytes"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/exo-dev/exo/ir"
 )
 
 // BenchmarkCompileLargest compiles the conformance project with the most
@@ -49,6 +52,35 @@ func BenchmarkCompileLargest(b *testing.B) {
 		sys, diags := Compile(Options{Root: ".", FS: mem})
 		if sys == nil {
 			b.Fatalf("compile failed:\n%s", render(diags))
+		}
+	}
+}
+
+// BenchmarkLoadIR measures what server start-up pays for the model: decoding
+// the IR file of the largest conformance project (target: under 5 ms).
+func BenchmarkLoadIR(b *testing.B) {
+	root := conformance(b, "integration-tests")
+	var encoded []byte
+	best := 0
+	for _, dir := range projects(b, root) {
+		sys, _ := Compile(Options{Root: dir})
+		if sys == nil {
+			continue
+		}
+		var buf bytes.Buffer
+		if err := ir.Encode(&buf, sys); err != nil {
+			b.Fatal(err)
+		}
+		if buf.Len() > best {
+			best, encoded = buf.Len(), buf.Bytes()
+		}
+	}
+	b.Logf("largest IR: %d bytes", best)
+	b.SetBytes(int64(best))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ir.Decode(bytes.NewReader(encoded)); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
