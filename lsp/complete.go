@@ -46,15 +46,15 @@ func (s *Server) completion(p TextDocumentPositionParams) (any, error) {
 		list.Items = snap.pathItems(df, off, sc, m[1])
 		return list, nil
 	}
-	if m := defaultRe.FindStringSubmatch(before); m != nil && sc.body != nil {
+	if m := defaultRe.FindStringSubmatch(before); m != nil && (sc.bodyKind == "type" || sc.bodyKind == "fragment" || sc.bodyKind == "context") {
 		list.Items = snap.defaultItems(sc, m[1])
 		return list, nil
 	}
-	if m := typeRe.FindStringSubmatch(before); m != nil && (sc.body != nil || sc.inParams) {
+	if m := typeRe.FindStringSubmatch(before); m != nil && (sc.bodyKind != "" || sc.inParams) {
 		list.Items = snap.typeItems(sc)
 		return list, nil
 	}
-	if sc.inAnnotation != nil {
+	if sc.annotation != "" {
 		list.Items = snap.exprItems(sc)
 		return list, nil
 	}
@@ -73,97 +73,149 @@ func inComment(df *docFile, off int) bool {
 
 // scope describes where the cursor is.
 type scope struct {
-	module       *syntax.ModuleDecl
-	typ          *syntax.TypeDecl    // the type whose body or annotations hold the cursor
-	context      *syntax.ContextDecl // the context whose body holds the cursor
-	body         syntax.Node         // type or context whose braces hold the cursor
-	inParams     bool                // inside the parameter list of a method or interceptor
-	inAnnotation *syntax.Annotation  // inside the argument list of an annotation
-	method       syntax.Decl
+	moduleName string // enclosing module ("" at top level)
+	inModule   bool
+	typeName   string // the type whose body or annotations hold the cursor
+	bodyKind   string // innermost braces: "type", "fragment", "context", "enum" or ""
+	inParams   bool   // inside the parameter list of a method or interceptor
+	annotation string // name of the annotation whose arguments hold the cursor
 }
 
-func within(off int, lo, hi syntax.Pos) bool {
-	return lo.IsValid() && int(lo) < off && (!hi.IsValid() || off <= int(hi))
-}
-
+// scopeAt finds the declarations around the cursor. The text before the
+// cursor is usually incomplete, so braces and parentheses are matched on
+// the raw text (skipping comments and strings) rather than taken from the
+// parse tree; the parse tree only supplies the declarations.
 func scopeAt(df *docFile, off int) scope {
 	var sc scope
-	annIn := func(anns []*syntax.Annotation) {
-		for _, a := range anns {
-			if within(off, a.Lparen, a.Rparen) {
-				sc.inAnnotation = a
+	src := df.ast.Source.Src[:off]
+	type frame struct {
+		kind string // "type", "fragment", "context", "module", "enum", "{" or "("
+		name string
+		at   int // offset of the opening character
+	}
+	var stack []frame
+	header := func(i int) (kind, name string) {
+		// The two words before the brace: `type Name {`.
+		words := strings.Fields(lastStatement(src[:i]))
+		if len(words) >= 2 {
+			switch k := words[len(words)-2]; k {
+			case "type", "fragment", "context", "module", "enum":
+				return k, words[len(words)-1]
+			}
+		}
+		return "{", ""
+	}
+	for i := 0; i < len(src); i++ {
+		switch c := src[i]; c {
+		case '/':
+			if i+1 < len(src) && src[i+1] == '/' {
+				for i < len(src) && src[i] != '\n' {
+					i++
+				}
+			} else if i+1 < len(src) && src[i+1] == '*' {
+				i += 2
+				for i+1 < len(src) && !(src[i] == '*' && src[i+1] == '/') {
+					i++
+				}
+				i++
+			}
+		case '"':
+			for i++; i < len(src) && src[i] != '"' && src[i] != '\n'; i++ {
+				if src[i] == '\\' {
+					i++
+				}
+			}
+		case '{':
+			k, n := header(i)
+			stack = append(stack, frame{k, n, i})
+		case '(':
+			stack = append(stack, frame{"(", "", i})
+		case '}', ')':
+			open := byte('{')
+			if c == ')' {
+				open = '('
+			}
+			// Pop up to the matching opener (tolerating unbalanced input).
+			for j := len(stack) - 1; j >= 0; j-- {
+				if (stack[j].kind == "(") == (open == '(') {
+					stack = stack[:j]
+					break
+				}
 			}
 		}
 	}
-	for _, d := range df.ast.Decls {
-		if int(d.Pos()) > off {
-			break
+	var typeName, moduleName string
+	parens := 0
+	for _, f := range stack {
+		switch f.kind {
+		case "module":
+			moduleName = f.name
+		case "type", "fragment":
+			typeName = f.name
+		case "(":
+			parens++
 		}
-		switch d := d.(type) {
-		case *syntax.ContextDecl:
-			if within(off, d.Lbrace, d.Rbrace) {
-				sc.context, sc.body = d, d
-				for _, f := range d.Fields {
-					annIn(f.Annotations)
-				}
-			}
-		case *syntax.ModuleDecl:
-			if !within(off, d.Lbrace, d.Rbrace) {
-				annIn(d.Annotations)
-				continue
-			}
-			sc.module = d
-			var next *syntax.TypeDecl
-			for _, md := range d.Decls {
-				if int(md.Pos()) > off {
-					if t, ok := md.(*syntax.TypeDecl); ok && next == nil {
-						next = t
-					}
+	}
+	if len(stack) > 0 {
+		switch top := stack[len(stack)-1]; top.kind {
+		case "type", "fragment", "context", "enum":
+			sc.bodyKind = top.kind
+		}
+		if parens > 0 {
+			// Inside parentheses: an annotation's arguments or a parameter list.
+			for j := len(stack) - 1; j >= 0; j-- {
+				if stack[j].kind != "(" {
 					continue
 				}
-				switch md := md.(type) {
-				case *syntax.TypeDecl:
-					annIn(md.Annotations)
-					if within(off, md.Lbrace, md.Rbrace) {
-						sc.typ, sc.body = md, md
-						for _, m := range md.Members {
-							if f, ok := m.(*syntax.FieldDecl); ok {
-								annIn(f.Annotations)
-							}
-						}
-					} else if int(md.Pos()) <= off && off <= int(md.Keyword) {
-						sc.typ = md
-					}
-				case *syntax.MethodDecl:
-					annIn(md.Annotations)
-					if within(off, md.Lparen, md.Rparen) {
-						sc.inParams, sc.method = true, md
-					}
-				case *syntax.InterceptorDecl:
-					annIn(md.Annotations)
-					if within(off, md.Lparen, md.Rparen) {
-						sc.inParams, sc.method = true, md
-					}
+				pre := strings.TrimRight(string(src[:stack[j].at]), " \t")
+				if m := annBeforeParen.FindStringSubmatch(pre); m != nil {
+					sc.annotation = m[1]
+				} else {
+					sc.inParams = true
 				}
-			}
-			// Annotations being typed before a type belong to it.
-			if sc.typ == nil && sc.body == nil && next != nil {
-				sc.typ = next
+				break
 			}
 		}
 	}
+	sc.inModule = moduleName != ""
+	// Outside a type body, annotations being typed belong to the next type.
+	if typeName == "" && sc.inModule {
+		rest := string(df.ast.Source.Src[off:])
+		if m := nextTypeRe.FindStringSubmatch(rest); m != nil {
+			typeName = m[1]
+		}
+	}
+	sc.typeName, sc.moduleName = typeName, moduleName
 	return sc
+}
+
+var (
+	annBeforeParen = regexp.MustCompile(`@([A-Za-z_][A-Za-z0-9_]*)$`)
+	nextTypeRe     = regexp.MustCompile(`^(?s)[^{}]*?\btype\s+([A-Za-z_][A-Za-z0-9_]*)`)
+)
+
+// lastStatement returns the text after the last '}' , '{' or ';' of b.
+func lastStatement(b []byte) string {
+	i := len(b) - 1
+	for ; i >= 0; i-- {
+		if b[i] == '}' || b[i] == '{' || b[i] == ';' {
+			break
+		}
+	}
+	return string(b[i+1:])
 }
 
 func (sc scope) annotationTargets() annotationTarget {
 	switch {
 	case sc.inParams:
 		return onParam
-	case sc.context != nil:
+	case sc.bodyKind == "context":
 		return onContextField
-	case sc.body != nil:
+	case sc.bodyKind == "enum":
+		return 0
+	case sc.bodyKind != "":
 		return onField
-	case sc.module != nil:
+	case sc.inModule:
 		return onType | onMethod | onInterceptor
 	}
 	return onModule
@@ -186,15 +238,15 @@ func annotationItems(targets annotationTarget) []CompletionItem {
 
 // selfType returns the symbol of the type that `self` denotes at the cursor.
 func (snap *snapshot) selfType(sc scope) *symbol {
-	if sc.typ == nil || sc.typ.Name == nil {
+	if sc.typeName == "" {
 		return nil
 	}
-	for _, s := range snap.ix.all {
-		if s.node == syntax.Node(sc.typ) {
-			return s
+	if mod := snap.ix.modules[sc.moduleName]; mod != nil {
+		if t := mod.member(sc.typeName); t != nil {
+			return t
 		}
 	}
-	return nil
+	return snap.ix.lookupType("", sc.typeName, nil)
 }
 
 // resolvePath resolves a dotted path (`self.venue`, `AuthContext`,
@@ -216,8 +268,8 @@ func (snap *snapshot) resolvePath(df *docFile, off int, sc scope, path string, d
 	case depth < 4:
 		// A lambda parameter: `xs.some(head => ...` earlier in the text.
 		from := 0
-		if sc.inAnnotation != nil {
-			from = int(sc.inAnnotation.Pos())
+		if i := strings.LastIndex(string(df.ast.Source.Src[:off]), "@"+sc.annotation+"("); sc.annotation != "" && i >= 0 {
+			from = i
 		}
 		text := string(df.ast.Source.Src[from:off])
 		re := regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_.]*)\s*\.\s*[A-Za-z_]+\s*\(\s*\(?\s*` + regexp.QuoteMeta(head) + `\s*\)?\s*=>`)
@@ -272,8 +324,8 @@ func (snap *snapshot) typeItems(sc scope) []CompletionItem {
 		CompletionItem{Label: "Array", Kind: CompletionKindClass, Detail: "Array<T>: an array column", InsertText: "Array<${1}>", InsertTextFormat: InsertTextSnippet, SortText: "1Array"},
 	)
 	var mod *symbol
-	if sc.module != nil {
-		mod = snap.ix.modules[identName(sc.module.Name)]
+	if sc.inModule {
+		mod = snap.ix.modules[sc.moduleName]
 	}
 	seen := map[string]bool{}
 	for _, s := range snap.ix.all {
@@ -341,8 +393,8 @@ func (snap *snapshot) defaultItems(sc scope, fieldName string) []CompletionItem 
 // exprItems proposes the roots of access expressions.
 func (snap *snapshot) exprItems(sc scope) []CompletionItem {
 	items := []CompletionItem{}
-	if sc.typ != nil {
-		items = append(items, CompletionItem{Label: "self", Kind: CompletionKindVariable, Detail: identName(sc.typ.Name)})
+	if sc.typeName != "" {
+		items = append(items, CompletionItem{Label: "self", Kind: CompletionKindVariable, Detail: sc.typeName})
 	}
 	var names []string
 	ctx := map[string]*symbol{}
@@ -358,7 +410,7 @@ func (snap *snapshot) exprItems(sc scope) []CompletionItem {
 	for _, n := range names {
 		items = append(items, CompletionItem{Label: n, Kind: CompletionKindStruct, Detail: "context"})
 	}
-	if a := sc.inAnnotation; a != nil && a.Name != nil && a.Name.Name == "access" {
+	if sc.annotation == "access" {
 		for _, n := range []string{"query", "mutation", "create", "update", "delete"} {
 			items = append(items, CompletionItem{Label: n, Kind: CompletionKindProperty, Detail: "named rule", InsertText: n + " = ", SortText: "z" + n})
 		}
@@ -370,9 +422,9 @@ func (snap *snapshot) exprItems(sc scope) []CompletionItem {
 func keywordItems(sc scope) []CompletionItem {
 	var words []string
 	switch {
-	case sc.body != nil:
+	case sc.bodyKind != "":
 		return []CompletionItem{}
-	case sc.module != nil:
+	case sc.inModule:
 		words = []string{"type", "enum", "fragment", "query", "mutation", "export", "interceptor"}
 	default:
 		words = []string{"module", "context", "import"}

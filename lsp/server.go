@@ -143,6 +143,9 @@ func (s *Server) handle(ctx context.Context, method string, params json.RawMessa
 	case "shutdown":
 		s.mu.Lock()
 		s.shutdown = true
+		for _, t := range s.timers {
+			t.Stop()
+		}
 		s.mu.Unlock()
 		return nil, nil
 	case "exit":
@@ -504,6 +507,12 @@ func (s *Server) schedule(fp string) {
 // diagnose analyses p and publishes the diagnostics of each of its files,
 // clearing files that no longer have any.
 func (s *Server) diagnose(p *project) {
+	s.mu.Lock()
+	stopped := s.shutdown
+	s.mu.Unlock()
+	if stopped {
+		return
+	}
 	snap := s.snapshot(p)
 	byURI := s.diagnostics(snap)
 	p.mu.Lock()
