@@ -136,7 +136,7 @@ export function f(): string { return process.cwd() + Color + m + fs + nope; }
 	}
 	bundleBoth(t, files, "src/ops.ts", func(t *testing.T, res compiler.BundleResult, diags diag.List) {
 		type want struct {
-			line, col int
+			line, col  int
 			code, text string
 		}
 		wants := []want{
