@@ -17,6 +17,7 @@ import (
 	"github.com/exo-dev/exo/server/access"
 	"github.com/exo-dev/exo/server/graphql"
 	"github.com/exo-dev/exo/server/postgres"
+	"github.com/exo-dev/exo/server/rpc"
 )
 
 // Server serves one compiled system.
@@ -101,6 +102,17 @@ func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Se
 	s.mux = http.NewServeMux()
 	s.mux.Handle(cfg.GraphQLPath, s.withRequestContext(s.gql))
 	s.mux.HandleFunc("/health", s.health)
+	if cfg.EnableRPC {
+		// JSON-RPC API (EXO_UNSTABLE_ENABLE_RPC_API): same engine, access rules and request context
+		// as GraphQL; see package server/rpc.
+		ro := rpc.Options{System: sys, Engine: s.pg.Engine, Log: log}
+		if s.pool != nil {
+			ro.DB = s.pool
+		}
+		rh := s.withRequestContext(rpc.New(ro))
+		s.mux.Handle(cfg.RPCPath, rh)
+		s.mux.Handle(cfg.RPCPath+"/discover", rh)
+	}
 	return s, nil
 }
 

@@ -103,6 +103,7 @@ func runTests(ctx context.Context, stdio IO, dir, pattern string, o testOptions)
 		Provision: provision,
 		Serve:     serveForTest,
 		Parallel:  o.parallel,
+		RPC:       true,
 		Progress:  progress,
 		Env:       passThroughEnv(),
 	})
