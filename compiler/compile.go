@@ -81,6 +81,9 @@ func Compile(opts Options) (*ir.System, diag.List) {
 	}
 	sys, ld := lower.Lower(model)
 	diags.Append(ld)
+	td, tdd := loadTrustedDocuments(fsys)
+	sys.TrustedDocuments = td
+	diags.Append(tdd)
 	if opts.Bundler != nil {
 		for i := range sys.Modules {
 			m := &sys.Modules[i]
