@@ -410,6 +410,15 @@ func (l *lowerer) constraints(e *ir.Entity, t *check.Type) {
 			}
 			e.Uniques[i].Fields = append(e.Uniques[i].Fields, f.Index)
 		}
+		// Exograph treats the owning side of a one-to-one relation as an implicit
+		// unique constraint (a DB constraint and a <type>By<Field> query).
+		if rel := e.Fields[f.Index].Relation; rel != nil && rel.Kind == ir.OneToOneOwner && len(f.Unique) == 0 {
+			if _, ok := uniq[f.Name]; !ok {
+				uniq[f.Name] = len(e.Uniques)
+				e.Uniques = append(e.Uniques, ir.Unique{Name: f.Name, DBName: naming.UniqueName(t.Name, f.Name),
+					Query: naming.UniqueQuery(t.Name, f.Name), Fields: []int{f.Index}})
+			}
+		}
 	}
 	idx := map[string]int{}
 	for _, f := range t.Fields {

@@ -169,6 +169,11 @@ func TestErrors(t *testing.T) {
 			want:  `{"errors":[{"message":"Argument(s) '[updatedAt]' invalid for 'createVenue'","locations":[{"line":2,"column":3}]}]}`,
 		},
 		{
+			name:  "__typename in input object ignored",
+			query: "mutation {\n  createVenue(data: {name: \"x\", published: true, __typename: \"IGNORED\"}) {\n    id\n  }\n}",
+			want:  `{"data":{"createVenue":"createVenue({\"data\":{\"name\":\"x\",\"published\":true}}){id}"}}`,
+		},
+		{
 			name:  "decimal from float variable",
 			query: "mutation($p: Float) {\n  createConcert(data: {title: \"t\", venue: {id: 1}, published: true, price: $p}) {\n    id\n  }\n}",
 			vars:  `{"p": 1.000000000123456789}`,

@@ -506,7 +506,8 @@ func (c *coercion) coerce(raw any, t *ast.Type, name string, top bool) (any, *Er
 func (c *coercion) object(obj map[string]any, def *ast.Definition) (any, *Error) {
 	var unknown []string
 	for k := range obj {
-		if def.Fields.ForName(k) == nil {
+		// Exograph ignores __typename in input objects (clients such as Apollo echo it back).
+		if k != "__typename" && def.Fields.ForName(k) == nil {
 			unknown = append(unknown, k)
 		}
 	}

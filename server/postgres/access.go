@@ -453,3 +453,95 @@ func (p *planner) some(x *ir.Expr, sc scope) error {
 	b.s(")")
 	return nil
 }
+
+// inputPart prunes a residual to what an update's input determines: comparisons that read a
+// field of self the input does not set are not applicable (nil), as in Exograph's update
+// precheck, where an absent field does not constrain the input (the existing row is checked by
+// the residual in the UPDATE's WHERE). na is true when nothing of x applies.
+func (p *planner) inputPart(x *ir.Expr, ent int, in *inputRow) (out *ir.Expr, na bool) {
+	if x == nil {
+		return nil, true
+	}
+	switch x.Kind {
+	case ir.ExprLiteral:
+		return x, false
+	case ir.ExprPath:
+		if x.Path == nil || x.Path.Root != ir.RootSelf {
+			return x, false
+		}
+		return x, !p.inputSets(x.Path, ent, in)
+	case ir.ExprList:
+		for i := range x.Items {
+			if _, na := p.inputPart(&x.Items[i], ent, in); na {
+				return nil, true
+			}
+		}
+		return x, false
+	case ir.ExprNot:
+		if _, na := p.inputPart(x.Left, ent, in); na {
+			return nil, true
+		}
+		return x, false
+	case ir.ExprSome:
+		// a collection of self is never set by an update's own columns
+		if x.Left != nil && x.Left.Kind == ir.ExprPath && x.Left.Path != nil && x.Left.Path.Root == ir.RootSelf {
+			return nil, true
+		}
+		return x, false
+	case ir.ExprBinary:
+		if x.Op == ir.OpAnd || x.Op == ir.OpOr {
+			l, lna := p.inputPart(x.Left, ent, in)
+			r, rna := p.inputPart(x.Right, ent, in)
+			switch {
+			case lna && rna:
+				return nil, true
+			case lna || rna:
+				if x.Op == ir.OpOr {
+					return nil, true // `na || e` may be satisfied by the existing row
+				}
+				if lna {
+					return r, false
+				}
+				return l, false
+			}
+			return &ir.Expr{Kind: ir.ExprBinary, Op: x.Op, Left: l, Right: r, Type: x.Type}, false
+		}
+	}
+	// comparisons, in, contains: not applicable when either side is
+	for _, y := range []*ir.Expr{x.Left, x.Right} {
+		if y == nil {
+			continue
+		}
+		if _, na := p.inputPart(y, ent, in); na {
+			return nil, true
+		}
+	}
+	return x, false
+}
+
+// inputSets reports whether the input row sets the first field of a self path (every column
+// of a to-one relation).
+func (p *planner) inputSets(pa *ir.Path, ent int, in *inputRow) bool {
+	if len(pa.Steps) == 0 {
+		return false
+	}
+	e := p.ent(ent)
+	st := pa.Steps[0]
+	if st.Field < 0 || st.Field >= len(e.Fields) {
+		return false
+	}
+	f := &e.Fields[st.Field]
+	if f.Kind != ir.FieldRelation {
+		_, ok := in.vals[f.Column]
+		return ok
+	}
+	if f.Relation.Kind != ir.ManyToOne && f.Relation.Kind != ir.OneToOneOwner {
+		return false
+	}
+	for _, c := range f.Relation.Columns {
+		if _, ok := in.vals[c.Self]; !ok {
+			return false
+		}
+	}
+	return true
+}

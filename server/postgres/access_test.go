@@ -102,8 +102,25 @@ func TestAccessResidues(t *testing.T) {
 		v.t = t
 		v.expect(fa("updateConcert", obj{"id": int64(1), "data": obj{"title": "no"}}, f("title")), `null`)
 		v.expect(fa("updateConcert", obj{"id": int64(2), "data": obj{"title": "Jazz 2"}}, f("title")), `{"title":"Jazz 2"}`)
-		// the new values must satisfy the rule too
-		v.expect(fa("updateConcert", obj{"id": int64(2), "data": obj{"published": true}}, f("title")), `null`)
+		// the new values must satisfy the rule too: an input that fails it is not authorized
+		// (Exograph's update precheck), whatever the target row
+		v.expectErr(fa("updateConcert", obj{"id": int64(2), "data": obj{"published": true}}, f("title")), MsgNotAuthorized)
+		v.expectErr(fa("updateConcert", obj{"id": int64(99), "data": obj{"published": true}}, f("title")), MsgNotAuthorized)
+		v.expect(fa("updateConcert", obj{"id": int64(2), "data": obj{"published": false}}, f("title")), `{"title":"Jazz 2"}`)
+	})
+	t.Run("update precheck through reference", func(t *testing.T) {
+		v.t = t
+		sys5 := testSystem()
+		// updatable when the (new or existing) venue is published
+		sys5.Entities[concert].Access.Update = eqExpr(path(sys5, "", concert, "venue", "published"), boolLit(true))
+		e := New(sys5, Options{Solver: identitySolver{}})
+		e1 := v.e
+		v.e = e
+		defer func() { v.e = e1 }()
+		// moving to the unpublished venue 2 is denied; a title change is checked on the row only
+		v.expectErr(fa("updateConcert", obj{"id": int64(2), "data": obj{"venue": obj{"id": int64(2)}}}, f("title")), MsgNotAuthorized)
+		v.expect(fa("updateConcert", obj{"id": int64(2), "data": obj{"title": "Jazz 3"}}, f("title")), `{"title":"Jazz 3"}`)
+		v.expect(fa("updateConcert", obj{"id": int64(2), "data": obj{"venue": obj{"id": int64(1)}}}, f("title")), `{"title":"Jazz 3"}`)
 	})
 	t.Run("delete denied", func(t *testing.T) {
 		v.t = t

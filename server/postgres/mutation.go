@@ -440,6 +440,24 @@ func (r *run) precheck(ent int, res *ir.Expr, cols []string, vals []any) error {
 	return nil
 }
 
+// updatePrecheck checks the part of an update residual that the input values determine (the
+// fields the update sets): when it fails the update is "Not authorized", whereas a residual
+// that only the existing rows fail filters them out (the result is null or shorter).
+func (r *run) updatePrecheck(ent int, res *ir.Expr, cols []string, vals []any) error {
+	if res == nil || len(cols) == 0 {
+		return nil
+	}
+	in := &inputRow{vals: make(map[string]any, len(cols))}
+	for _, c := range cols {
+		in.vals[c] = nil
+	}
+	part, na := r.planner().inputPart(res, ent, in)
+	if na {
+		return nil
+	}
+	return r.precheck(ent, part, cols, vals)
+}
+
 // selectKeys returns the JSON of the rows with the given keys (a list when many).
 func (r *run) selectKeys(ent int, keys [][]any, sel []*Field, many bool) (json.RawMessage, error) {
 	if !many {
@@ -594,6 +612,9 @@ func (r *run) update(op rootOp, f *Field) (json.RawMessage, error) {
 	}
 	cols, vals, err := r.setValues(ent, data, nil, false, accessUpdate)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.updatePrecheck(ent, res, cols, vals); err != nil {
 		return nil, err
 	}
 	nested := false
@@ -754,6 +775,9 @@ func (r *run) updateChild(f *ir.Field, item map[string]any, parentRow map[string
 	}
 	cols, vals, err := r.setValues(child, data, nil, false, accessUpdate)
 	if err != nil {
+		return err
+	}
+	if err := r.updatePrecheck(child, res, cols, vals); err != nil {
 		return err
 	}
 	p := r.planner()

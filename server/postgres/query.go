@@ -619,9 +619,9 @@ func (p *planner) aggFunc(f *ir.Field, a, fn string) error {
 	}
 	b.col(a, f.Column)
 	b.s(")")
+	// Decimal aggregates stay numeric: Exograph returns them as JSON numbers
+	// (PostgreSQL's json rendering of numeric), unlike Decimal field values.
 	switch sc {
-	case ir.Decimal:
-		b.s("::text")
 	case ir.Int:
 		if fn == "avg" {
 			b.s("::float8")

@@ -78,8 +78,8 @@ func TestQueries(t *testing.T) {
 		v.expect(fa("venues", obj{"orderBy": obj{"id": "ASC"}}, f("name"),
 			fa("concerts", obj{"where": obj{"published": obj{"eq": true}}}, f("title")),
 			fa("concertsAgg", nil, f("price", f("sum"), f("avg")), f("id", f("count")))),
-			`[{"name":"Hall","concerts":[{"title":"Rock"}],"concertsAgg":{"price":{"sum":"32.50","avg":"16.2500000000000000"},"id":{"count":2}}},
-			  {"name":"Arena","concerts":[{"title":"Pop"}],"concertsAgg":{"price":{"sum":"7.25","avg":"7.2500000000000000"},"id":{"count":1}}},
+			`[{"name":"Hall","concerts":[{"title":"Rock"}],"concertsAgg":{"price":{"sum":32.50,"avg":16.25},"id":{"count":2}}},
+			  {"name":"Arena","concerts":[{"title":"Pop"}],"concertsAgg":{"price":{"sum":7.25,"avg":7.25},"id":{"count":1}}},
 			  {"name":"Empty","concerts":[],"concertsAgg":{"price":{"sum":null,"avg":null},"id":{"count":0}}}]`)
 	})
 	t.Run("limit offset alias", func(t *testing.T) {
