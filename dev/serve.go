@@ -13,6 +13,7 @@ import (
 
 	"github.com/exo-dev/exo/dev/pg"
 	"github.com/exo-dev/exo/ir"
+	"github.com/exo-dev/exo/migrate"
 	"github.com/exo-dev/exo/playground"
 	"github.com/exo-dev/exo/schema"
 	"github.com/exo-dev/exo/server"
@@ -71,13 +72,11 @@ func Mount(h http.Handler, cfg server.Config, observe func(Op)) http.Handler {
 // YoloDB prepares throw-away databases for exo yolo on an ephemeral server.
 //
 // The first build gets database "yolo", created from the model's DDL and
-// then seeded. On later builds the database is inspected and compared with
-// the new model: no change keeps it as is; purely additive changes (new
-// tables, nullable or defaulted columns, indexes, constraints, triggers) are
-// applied in place, in one transaction, keeping the data; anything else
-// (drops, type changes, or an additive change that fails) gets a fresh
-// database yolo_N with the seed, and the old one is dropped once no server
-// uses it.
+// then seeded. Each later build migrates it in place (package migrate,
+// destructive changes allowed, one transaction), so data survives whatever
+// the change lets survive. When the migration fails (say a new NOT NULL
+// column on a table with rows), the build gets a fresh database yolo_N,
+// seeded again, and the old one is dropped once no server uses it.
 type YoloDB struct {
 	Server  pg.Server
 	Seed    string // SQL run in each fresh database
@@ -113,16 +112,13 @@ func (y *YoloDB) Prepare(ctx context.Context, sys *ir.System) (Generation, error
 	if y.users == nil {
 		y.users = map[string]int{}
 	}
-	desired := schema.FromIR(sys)
+	model := migrate.ModelOf(sys)
 	db := y.current
-	if db != "" {
-		kept, err := y.migrateInPlace(ctx, db, sys, desired)
-		if err != nil || !kept {
-			db = ""
-		}
+	if db != "" && !y.migrateInPlace(ctx, db, model) {
+		db = ""
 	}
 	if db == "" {
-		name, err := y.fresh(ctx, desired)
+		name, err := y.fresh(ctx, model.Desired)
 		if err != nil {
 			return Generation{}, err
 		}
@@ -187,7 +183,7 @@ func (y *YoloDB) fresh(ctx context.Context, desired *schema.Schema) (string, err
 	}
 	what := "Created a fresh database " + name
 	if y.current != "" {
-		what += " (the schema change needed it: data was reset)"
+		what += " (the migration could not keep the data)"
 	}
 	if strings.TrimSpace(y.Seed) != "" {
 		what += ", seeded"
@@ -196,109 +192,51 @@ func (y *YoloDB) fresh(ctx context.Context, desired *schema.Schema) (string, err
 	return name, nil
 }
 
-// migrateInPlace brings db to desired when the difference is additive. It
+// migrateInPlace migrates db to the model, destructive changes included. It
 // reports whether db can be kept.
-func (y *YoloDB) migrateInPlace(ctx context.Context, db string, sys *ir.System, desired *schema.Schema) (bool, error) {
+func (y *YoloDB) migrateInPlace(ctx context.Context, db string, model migrate.Model) bool {
 	conn, err := pgx.Connect(ctx, y.Server.URL(db))
 	if err != nil {
-		return false, err
+		y.emit(EventWarning, "Cannot connect to the temporary database: "+err.Error(), "")
+		return false
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	live, err := schema.Inspect(ctx, conn, schema.InspectOptions{Schemas: desired.Scope(), ExcludeTables: UnmanagedTables(sys)})
+	plan, err := migrate.Migrate(ctx, conn, model, migrate.Options{})
 	if err != nil {
-		return false, err
+		y.emit(EventWarning, "Cannot plan the migration: "+err.Error(), "")
+		return false
 	}
-	changes := schema.Compare(desired, live)
-	if len(changes) == 0 {
+	if plan.Empty() {
 		y.emit(EventDatabase, "Database "+db+" unchanged (the schema is up to date)", "")
-		return true, nil
+		return true
 	}
-	stmts, ok := AdditiveSQL(changes, desired)
-	if !ok {
-		return false, nil
+	y.emit(EventLog, "Applying migrations...", "")
+	if err := plan.Apply(ctx, conn, true); err != nil {
+		y.emit(EventLog, "The migration failed, starting from a fresh database: "+err.Error(), "")
+		return false
 	}
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		return false, err
+	what := fmt.Sprintf("Migrated database %s (%d statement(s)", db, len(plan.Statements))
+	if plan.HasDestructive() {
+		what += ", destructive changes included"
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	for _, s := range stmts {
-		if _, err := tx.Exec(ctx, s); err != nil {
-			y.emit(EventLog, "The in-place migration failed ("+err.Error()+"): starting from a fresh database", "")
-			return false, nil
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return false, err
-	}
-	y.emit(EventDatabase, fmt.Sprintf("Migrated database %s in place (%d statement(s), data kept)", db, len(stmts)), strings.Join(stmts, "\n"))
-	return true, nil
+	y.emit(EventDatabase, what+")", plan.Script(true))
+	return true
 }
 
-// UnmanagedTables lists the tables of the model's unmanaged entities, which
-// are not compared.
-func UnmanagedTables(sys *ir.System) []schema.Name {
-	var out []schema.Name
-	for i := range sys.Entities {
-		e := &sys.Entities[i]
-		if e.Kind == ir.EntityTable && !e.Managed {
-			out = append(out, schema.Name{Schema: e.Table.Schema, Name: e.Table.Name})
-		}
-	}
-	return out
-}
-
-// AdditiveSQL renders changes as SQL when every one of them only adds to
-// the database (no drop, no type change, no new NOT NULL without default
-// on an existing column); ok is false otherwise.
-func AdditiveSQL(changes []schema.Change, desired *schema.Schema) (stmts []string, ok bool) {
-	for _, c := range changes {
-		switch c.Kind {
-		case schema.CreateSchema:
-			stmts = append(stmts, schema.CreateSchemaSQL(c.Name.Name))
-		case schema.CreateExtension:
-			stmts = append(stmts, schema.CreateExtensionSQL(c.Name.Name))
-		case schema.CreateEnum:
-			stmts = append(stmts, schema.CreateEnumSQL(*c.Enum))
-		case schema.CreateSequence:
-			stmts = append(stmts, schema.CreateSequenceSQL(c.Name))
-		case schema.CreateTable:
-			stmts = append(stmts, schema.CreateTableSQL(c.Table))
-		case schema.AddColumn:
-			stmts = append(stmts, "ALTER TABLE "+c.Name.SQL()+" ADD COLUMN "+schema.ColumnSQL(*c.Column)+";")
-		case schema.AddForeignKey:
-			stmts = append(stmts, schema.AddForeignKeySQL(c.Name, *c.ForeignKey, desired.Table(c.ForeignKey.RefTable)))
-		case schema.AddUnique:
-			stmts = append(stmts, schema.AddUniqueSQL(c.Name, *c.Unique))
-		case schema.CreateIndex:
-			stmts = append(stmts, schema.CreateIndexSQL(c.Name, *c.Index))
-		case schema.DropIndex:
-			stmts = append(stmts, "DROP INDEX "+schema.Name{Schema: c.Name.Schema, Name: c.Index.Name}.SQL()+";")
-		case schema.CreateTrigger:
-			stmts = append(stmts, schema.CreateTriggerFunctionSQL(*c.Trigger), schema.CreateTriggerSQL(c.Name, *c.Trigger))
-		case schema.DropTrigger:
-			stmts = append(stmts, schema.DropTriggerSQL(c.Name, *c.Trigger)...)
-		default:
-			return nil, false
-		}
-	}
-	return stmts, true
-}
-
-// DevDB prepares builds for exo dev against an existing database: it
-// verifies the database schema against each model and reports the drift.
-//
-// Applying migrations needs package migrate, which has not landed yet:
-// Migrate is the hook for it. Until then drift is reported (with the
-// additive SQL when there is one, which Migrate may apply when the user
-// agrees) and the new model is served against the unchanged database.
+// DevDB prepares builds for exo dev against an existing database. After
+// each build it plans the migration from the database to the model
+// (package migrate): non-destructive plans are applied automatically, as
+// Exograph does; destructive ones only when Confirm agrees. Otherwise the
+// new model is served against the unchanged database, with a warning.
 type DevDB struct {
 	URL     string
 	Serving Serving
 	Events  func(Event)
-	// Migrate, when set, is asked to apply the changes; it returns whether
-	// it did. Nil means verify only.
-	Migrate func(ctx context.Context, changes []schema.Change, sql []string) (bool, error)
+	// Confirm is asked whether to apply a destructive migration (script is
+	// the SQL); nil means no.
+	Confirm func(script string) bool
+	// Hint completes the warning shown when a migration is not applied.
+	Hint string
 }
 
 func (d *DevDB) emit(kind EventKind, msg, detail string) {
@@ -309,9 +247,7 @@ func (d *DevDB) emit(kind EventKind, msg, detail string) {
 
 // Prepare implements LoopOptions.Prepare.
 func (d *DevDB) Prepare(ctx context.Context, sys *ir.System) (Generation, error) {
-	if err := d.verify(ctx, sys); err != nil {
-		return Generation{}, err
-	}
+	d.migrate(ctx, sys)
 	h, closeServer, err := d.Serving.Start(ctx, sys, d.URL)
 	if err != nil {
 		return Generation{}, err
@@ -319,55 +255,52 @@ func (d *DevDB) Prepare(ctx context.Context, sys *ir.System) (Generation, error)
 	return Generation{Handler: h, Release: closeServer}, nil
 }
 
-func (d *DevDB) verify(ctx context.Context, sys *ir.System) error {
-	desired := schema.FromIR(sys)
-	if len(desired.Tables) == 0 && len(desired.Enums) == 0 {
-		return nil
+func (d *DevDB) migrate(ctx context.Context, sys *ir.System) {
+	model := migrate.ModelOf(sys)
+	if len(model.Desired.Tables) == 0 && len(model.Desired.Enums) == 0 {
+		return
 	}
 	d.emit(EventLog, "Verifying new model...", "")
 	conn, err := pgx.Connect(ctx, d.URL)
 	if err != nil {
 		d.emit(EventWarning, "Cannot verify the database schema: "+err.Error(), "")
-		return nil
+		return
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	live, err := schema.Inspect(ctx, conn, schema.InspectOptions{Schemas: desired.Scope(), ExcludeTables: UnmanagedTables(sys)})
+	plan, err := migrate.Migrate(ctx, conn, model, migrate.Options{})
 	if err != nil {
 		d.emit(EventWarning, "Cannot verify the database schema: "+err.Error(), "")
-		return nil
+		return
 	}
-	changes := schema.Compare(desired, live)
-	if len(changes) == 0 {
+	if plan.Empty() {
 		d.emit(EventDatabase, "The model is compatible with the database schema", "")
-		return nil
+		return
 	}
-	var reasons []string
-	for _, c := range changes {
-		line := "- " + c.String()
-		if c.Destructive() {
-			line += " (destructive)"
+	script := strings.TrimRight(plan.Script(true), "\n")
+	if plan.HasDestructive() {
+		var reasons []string
+		for _, s := range plan.Statements {
+			if s.Change != nil {
+				reasons = append(reasons, "- "+s.Change.String())
+			}
 		}
-		reasons = append(reasons, line)
-	}
-	sql, additive := AdditiveSQL(changes, desired)
-	detail := strings.Join(reasons, "\n")
-	if additive {
-		detail += "\n\nMigration:\n" + strings.Join(sql, "\n")
-	}
-	if d.Migrate != nil {
-		applied, err := d.Migrate(ctx, changes, sql)
-		if err != nil {
-			d.emit(EventWarning, "Migration failed: "+err.Error(), detail)
-			return nil
-		}
-		if applied {
-			d.emit(EventDatabase, "Migration successful!", strings.Join(sql, "\n"))
-			return nil
+		d.emit(EventWarning, "The schema of the current database is not compatible with the current model for the following reasons:",
+			strings.Join(reasons, "\n")+"\n\nMigration (destructive):\n"+script)
+		if d.Confirm == nil || !d.Confirm(script) {
+			msg := "Continuing with the old schema"
+			if d.Hint != "" {
+				msg += " (" + d.Hint + ")"
+			}
+			d.emit(EventWarning, msg, "")
+			d.emit(EventDatabase, fmt.Sprintf("The database schema differs from the model (%d pending statement(s))", len(plan.Statements)), "")
+			return
 		}
 	}
-	d.emit(EventWarning, "The schema of the current database is not compatible with the current model "+
-		"for the following reasons (continuing with the old schema; apply the migration yourself, "+
-		"e.g. with `exo schema migrate` once available):", detail)
-	d.emit(EventDatabase, fmt.Sprintf("Database schema differs from the model (%d change(s))", len(changes)), "")
-	return nil
+	d.emit(EventLog, "Applying migration...", "")
+	if err := plan.Apply(ctx, conn, true); err != nil {
+		d.emit(EventWarning, "Migration failed: "+err.Error(), script)
+		d.emit(EventDatabase, "The database schema differs from the model (the migration failed)", "")
+		return
+	}
+	d.emit(EventDatabase, "Migration successful!", script)
 }

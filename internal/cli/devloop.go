@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -22,7 +23,6 @@ import (
 	"github.com/exo-dev/exo/dev/tui"
 	"github.com/exo-dev/exo/diag"
 	"github.com/exo-dev/exo/ir"
-	"github.com/exo-dev/exo/schema"
 )
 
 // loopOptions configure runDevLoop, the common body of exo yolo and exo dev.
@@ -34,9 +34,10 @@ type loopOptions struct {
 	seed    string // yolo: SQL file run in each fresh database
 	noTUI   bool
 	// dev
-	readWrite      bool
-	readWriteSet   bool
-	enforceTrusted string
+	readWrite        bool
+	readWriteSet     bool
+	allowDestructive bool
+	enforceTrusted   string
 
 	environ []string // the process environment (os.Environ())
 
@@ -187,7 +188,14 @@ func runDevLoop(ctx context.Context, stdio IO, o loopOptions) error {
 	case "dev":
 		logEvent(dev.EventLog, "Starting server in development mode...")
 		dbURL = cfg.PostgresURL
-		d := &dev.DevDB{URL: dbURL, Serving: serving, Events: emit, Migrate: applyAdditive(dbURL)}
+		d := &dev.DevDB{URL: dbURL, Serving: serving, Events: emit,
+			Hint: "rerun with --allow-destructive-changes to apply it, or use exo schema migrate"}
+		switch {
+		case o.allowDestructive:
+			d.Confirm = func(string) bool { return true }
+		case !useTUI && isTTY(stdio.In):
+			d.Confirm = func(string) bool { return confirm(stdio, "Apply this destructive migration? [y/N] ") }
+		}
 		prepare = d.Prepare
 	}
 	if jwtNote != "" {
@@ -238,8 +246,10 @@ func runDevLoop(ctx context.Context, stdio IO, o loopOptions) error {
 	loopErr := make(chan error, 1)
 	go func() {
 		loopErr <- dev.Loop(ctx, dev.LoopOptions{
-			Dir:     o.dir,
-			Build:   func(ctx context.Context) (*ir.System, string, error) { return buildForDev(o.dir, !useTUI && isTerminal(stdio.Err)) },
+			Dir: o.dir,
+			Build: func(ctx context.Context) (*ir.System, string, error) {
+				return buildForDev(o.dir, !useTUI && isTerminal(stdio.Err))
+			},
 			Prepare: prepare,
 			Hooks:   hooks,
 			Swap:    swap,
@@ -293,16 +303,15 @@ func buildForDev(dir string, color bool) (*ir.System, string, error) {
 	return sys, buf.String(), nil
 }
 
-// applyAdditive is exo dev's migration hook: it applies additive changes
-// (which keep all data) in one transaction, as Exograph applies safe
-// migrations automatically. Destructive ones are left to the user.
-func applyAdditive(url string) func(context.Context, []schema.Change, []string) (bool, error) {
-	return func(ctx context.Context, changes []schema.Change, sql []string) (bool, error) {
-		if len(sql) == 0 {
-			return false, nil
-		}
-		return true, execInTx(ctx, url, sql)
+// confirm asks a yes/no question on the terminal.
+func confirm(stdio IO, question string) bool {
+	fmt.Fprint(stdio.Out, question)
+	line, _ := bufio.NewReader(stdio.In).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true
 	}
+	return false
 }
 
 // printEvent writes an event as plain lines (no dashboard).

@@ -53,11 +53,12 @@ database at EXO_POSTGRES_URL (or DATABASE_URL), read-only unless
 under src/ and trusted-documents/, swapping in the new server without
 dropping requests.
 
-After each build it compares the database schema with the model. Additive
-changes (new tables, nullable or defaulted columns, indexes...) are applied
-automatically in one transaction, keeping the data. Other differences are
-listed and the new model is served against the unchanged database: apply
-them yourself (exo does not apply destructive migrations yet).`,
+After each build it plans the migration from the database to the model.
+Non-destructive migrations are applied automatically, in one transaction.
+Destructive ones (drops, narrowing type changes) are shown and applied only
+with --allow-destructive-changes or when you answer yes at the prompt (plain
+mode on a terminal); otherwise the new model is served against the old
+schema.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.readWriteSet = cmd.Flags().Changed("read-write")
@@ -67,6 +68,7 @@ them yourself (exo does not apply destructive migrations yet).`,
 	f := cmd.Flags()
 	f.IntVarP(&o.port, "port", "p", 9876, "port to listen on")
 	f.BoolVar(&o.readWrite, "read-write", false, "allow mutations (EXO_POSTGRES_READ_WRITE=true)")
+	f.BoolVar(&o.allowDestructive, "allow-destructive-changes", false, "apply destructive migrations without asking")
 	f.BoolVar(&o.noTUI, "no-tui", false, "print plain log lines instead of the dashboard")
 	f.StringVar(&o.enforceTrusted, "enforce-trusted-documents", "true", `"false" serves operations that are not trusted documents`)
 	return cmd
