@@ -14,6 +14,7 @@
 package jsbundle
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -154,7 +155,8 @@ func (b *Bundler) Bundle(req compiler.BundleRequest) (compiler.BundleResult, dia
 	for _, f := range res.OutputFiles {
 		switch {
 		case strings.HasSuffix(f.Path, ".map"):
-			out.SourceMap = f.Contents
+			// Files loaded from fsys carry the plugin's namespace.
+			out.SourceMap = bytes.ReplaceAll(f.Contents, []byte(`"`+nsFS+`:`), []byte(`"`))
 		case strings.HasSuffix(f.Path, ".js"):
 			out.Script = f.Contents
 		}

@@ -229,3 +229,23 @@ func TestExographText(t *testing.T) {
 		}
 	}
 }
+
+func TestBundleNodeModules(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"src/m.ts": `import pad from "leftpad"; import { up } from "esm-only";
+export function f(s: string): string { return up(pad(s, 5)); }
+`,
+		"node_modules/leftpad/package.json":  `{"name":"leftpad","main":"lib.js"}`,
+		"node_modules/leftpad/lib.js":        `module.exports = function (s, n) { while (s.length < n) s = " " + s; return s; };`,
+		"node_modules/esm-only/package.json": `{"name":"esm-only","module":"index.mjs"}`,
+		"node_modules/esm-only/index.mjs":    `export const up = (s) => s.toUpperCase();`,
+	})
+	res, diags, err := New(Options{}).Bundle(compiler.BundleRequest{Root: dir, Entry: "src/m.ts", FS: os.DirFS(dir)})
+	if err != nil || diags.HasErrors() {
+		t.Fatal(err, diags)
+	}
+	js := string(res.Script)
+	if !strings.Contains(js, "module.exports = function") || !strings.Contains(js, "toUpperCase") {
+		t.Errorf("node_modules packages not bundled:\n%s", js)
+	}
+}
