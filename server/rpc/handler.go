@@ -272,7 +272,7 @@ func (h *Handler) run(ctx context.Context, calls []*call) {
 			}
 			m := h.methods[c.method]
 			res, err := h.callOn(ctx, q, m, c.params, len(calls) > 1)
-			if err != nil && m.kind == mUnique && h.toRPCError(err).Code == CodeNotAuthorized {
+			if err != nil && m.kind.byUnique() && h.toRPCError(err).Code == CodeNotAuthorized {
 				// A unique-key getter the caller may not read answers null (as Exograph's
 				// RPC API does), not an authorization error.
 				res, err = nil, nil
@@ -334,6 +334,24 @@ func (h *Handler) callOn(ctx context.Context, q postgres.Querier, m *method, par
 	if err != nil {
 		return nil, err
 	}
+	res, err := h.resolve(ctx, q, f, savepoint)
+	if err != nil || (m.kind != mUpdateUnique && m.kind != mDeleteUnique) {
+		return res, err
+	}
+	// by-unique update/delete: the single matched row, or null
+	var rows []json.RawMessage
+	if len(res) > 0 {
+		if err := json.Unmarshal(res, &rows); err != nil {
+			return nil, err
+		}
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return rows[0], nil
+}
+
+func (h *Handler) resolve(ctx context.Context, q postgres.Querier, f *graphql.Field, savepoint bool) (json.RawMessage, error) {
 	if !savepoint {
 		return h.eng.ResolveOn(ctx, q, f)
 	}
@@ -359,9 +377,31 @@ func (h *Handler) field(m *method, params map[string]any) (*graphql.Field, error
 	}
 	ent := &h.sys.Entities[m.entity]
 	args := map[string]any{}
+	if m.kind == mUpdateUnique || m.kind == mDeleteUnique {
+		where := map[string]any{}
+		for _, ki := range m.keys {
+			f := &ent.Fields[ki]
+			v := params[f.Name]
+			if ref, ok := v.(map[string]any); ok && f.Kind == ir.FieldRelation {
+				cond := map[string]any{}
+				for k, x := range ref {
+					cond[k] = map[string]any{"eq": x}
+				}
+				where[f.Name] = cond
+			} else {
+				where[f.Name] = map[string]any{"eq": v}
+			}
+		}
+		args["where"] = where
+	}
 	for k, v := range params {
 		if k == "projection" {
 			continue
+		}
+		if m.kind == mUpdateUnique || m.kind == mDeleteUnique {
+			if k != "data" {
+				continue
+			}
 		}
 		if k == "orderBy" {
 			if _, ok := v.([]any); !ok && v != nil {
@@ -377,7 +417,6 @@ func (h *Handler) field(m *method, params map[string]any) (*graphql.Field, error
 	if p, ok := params["projection"].(string); ok {
 		proj = p
 	}
-	_ = ent
 	return &graphql.Field{
 		Name:            m.op,
 		Alias:           m.op,

@@ -22,9 +22,16 @@ const (
 	mUpdateMany
 	mDelete
 	mDeleteMany
+	// mUpdateUnique and mDeleteUnique (update_<entity>_by_<unique>, delete_...) have no
+	// GraphQL counterpart: they run the many-variant with a where on the unique fields and
+	// answer its single element (or null).
+	mUpdateUnique
+	mDeleteUnique
 )
 
 func (k methodKind) isMutation() bool { return k >= mCreate }
+
+func (k methodKind) byUnique() bool { return k == mUnique || k == mUpdateUnique || k == mDeleteUnique }
 
 // many reports whether the method returns a list.
 func (k methodKind) many() bool {
@@ -50,6 +57,8 @@ type method struct {
 	params []param
 	// keys are the key fields (pk or unique) passed as parameters.
 	keys []int
+	// unique is the index of the unique constraint of by-unique methods.
+	unique int
 }
 
 func (m *method) param(name string) (*param, bool) {
@@ -64,7 +73,7 @@ func (m *method) param(name string) (*param, bool) {
 // buildMethods generates the methods of every table entity in Exograph's order: collection
 // queries, pk queries, unique queries, then deletes, updates and creates.
 func buildMethods(sys *ir.System, eng *postgres.Engine) []*method {
-	var coll, pk, uniq, delMany, del, updMany, upd, create, createMany []*method
+	var coll, pk, uniq, delMany, del, delUniq, updMany, upd, updUniq, create, createMany []*method
 	for i := range sys.Entities {
 		ent := &sys.Entities[i]
 		if ent.Kind != ir.EntityTable {
@@ -98,10 +107,18 @@ func buildMethods(sys *ir.System, eng *postgres.Engine) []*method {
 			pk = append(pk, &method{name: "get_" + snake(n.PKQuery), kind: mPK, entity: i, op: n.PKQuery,
 				params: append(keyParams(ent.PK), proj), keys: ent.PK})
 		}
-		for _, u := range ent.Uniques {
+		for ui, u := range ent.Uniques {
 			if served(u.Query) {
 				uniq = append(uniq, &method{name: "get_" + snake(u.Query), kind: mUnique, entity: i, op: u.Query,
-					params: append(keyParams(u.Fields), proj), keys: u.Fields})
+					params: append(keyParams(u.Fields), proj), keys: u.Fields, unique: ui})
+			}
+			if served(n.DeleteMany) {
+				delUniq = append(delUniq, &method{name: "delete_" + snake(u.Query), kind: mDeleteUnique, entity: i, op: n.DeleteMany,
+					params: append(keyParams(u.Fields), proj), keys: u.Fields, unique: ui})
+			}
+			if served(n.UpdateMany) {
+				updUniq = append(updUniq, &method{name: "update_" + snake(u.Query), kind: mUpdateUnique, entity: i, op: n.UpdateMany,
+					params: append(keyParams(u.Fields), proj, param{name: "data", required: true}), keys: u.Fields, unique: ui})
 			}
 		}
 		if served(n.DeleteMany) {
@@ -130,7 +147,7 @@ func buildMethods(sys *ir.System, eng *postgres.Engine) []*method {
 		}
 	}
 	var all []*method
-	for _, l := range [][]*method{coll, pk, uniq, delMany, del, updMany, upd, create, createMany} {
+	for _, l := range [][]*method{coll, pk, uniq, delMany, del, delUniq, updMany, upd, updUniq, create, createMany} {
 		all = append(all, l...)
 	}
 	return all
