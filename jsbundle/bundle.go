@@ -24,11 +24,13 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/evanw/esbuild/pkg/api"
 
 	"github.com/exo-dev/exo/compiler"
 	"github.com/exo-dev/exo/diag"
+	"github.com/exo-dev/exo/ir"
 )
 
 // GlobalName is the global variable the bundled script assigns the module's
@@ -48,6 +50,9 @@ type Options struct {
 // Bundler implements compiler.ModuleBundler with esbuild.
 type Bundler struct {
 	opts Options
+
+	mu      sync.Mutex
+	created map[string]bool // skeletons written by this bundler (entry paths)
 }
 
 // New returns a bundler.
@@ -96,6 +101,12 @@ func (b *Bundler) Bundle(req compiler.BundleRequest) (compiler.BundleResult, dia
 		if err := os.WriteFile(dst, Skeleton(req.Module, entry), 0o644); err != nil {
 			return compiler.BundleResult{}, nil, err
 		}
+		b.mu.Lock()
+		if b.created == nil {
+			b.created = map[string]bool{}
+		}
+		b.created[entry] = true
+		b.mu.Unlock()
 		diags.Add(&diag.Diagnostic{Severity: diag.Info, Code: CodeMissing,
 			Message: fmt.Sprintf("Module file %s did not exist: created a skeleton", entry)})
 	}
@@ -165,6 +176,28 @@ func (b *Bundler) Bundle(req compiler.BundleRequest) (compiler.BundleResult, dia
 		return compiler.BundleResult{}, diags, errors.New("jsbundle: esbuild produced no script")
 	}
 	return out, diags, nil
+}
+
+// Finish completes a successful build of the project in root: it rewrites
+// the skeletons this bundler created with the whole system at hand (types
+// of other modules qualified and imported, interceptor functions added) and
+// writes the generated type declarations ([WriteTypes]).
+func (b *Bundler) Finish(root string, sys *ir.System) error {
+	b.mu.Lock()
+	created := b.created
+	b.created = nil
+	b.mu.Unlock()
+	for mi := range sys.Modules {
+		entry := path.Clean(sys.Modules[mi].SourcePath)
+		if !created[entry] {
+			continue
+		}
+		dst := filepath.Join(root, filepath.FromSlash(entry))
+		if err := os.WriteFile(dst, SkeletonFor(sys, mi, entry), 0o644); err != nil {
+			return err
+		}
+	}
+	return WriteTypes(root, sys)
 }
 
 // ignoredWarning drops warnings that are noise for module authors.
