@@ -73,6 +73,11 @@ type Options struct {
 	// Env is added to every server environment before the test's `envs`
 	// (e.g. EXO_SQL_EPHEMERAL_DATABASE_LAUNCH_PREFERENCE).
 	Env map[string]string
+	// Introspection, when set, adds one test per built project named
+	// "<project>/introspection" that passes when it returns nil (Exograph's
+	// EXO_RUN_INTROSPECTION_TESTS check of the generated schema); a
+	// *SkipError skips it.
+	Introspection func(ctx context.Context, p *Project) error
 	// EvalTimeout bounds each JavaScript evaluation; 0 means 30 seconds.
 	EvalTimeout time.Duration
 }

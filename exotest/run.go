@@ -79,6 +79,31 @@ func RunSuite(ctx context.Context, suite *Suite, opts Options) (*Report, error) 
 		}
 	}
 
+	if opts.Introspection != nil {
+		for _, p := range projects {
+			if failedBuild[p] || ctx.Err() != nil {
+				continue
+			}
+			name := "introspection"
+			if p.Name != "." {
+				name = p.Name + "/introspection"
+			}
+			res := Result{Name: name, Project: p.Name, File: r.suite.rel(p.Dir), Status: Passed}
+			t0 := time.Now()
+			if err := opts.Introspection(ctx, p); err != nil {
+				var skip *SkipError
+				if errors.As(err, &skip) {
+					res.Status, res.Message = Skipped, skip.Reason
+				} else {
+					res.Status, res.Message = Failed, err.Error()
+				}
+			}
+			res.Duration = time.Since(t0)
+			rep.add(res)
+			r.progressf("%s\n", res.Line())
+		}
+	}
+
 	results := make([]*Result, len(suite.Tests))
 	r.parallel(ctx, len(suite.Tests), func(i int) {
 		t := suite.Tests[i]

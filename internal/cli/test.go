@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -22,16 +23,18 @@ import (
 	"github.com/exo-dev/exo/ir"
 	"github.com/exo-dev/exo/schema"
 	"github.com/exo-dev/exo/server"
+	"github.com/exo-dev/exo/server/graphql"
 )
 
 func init() { commands = append(commands, newTestCmd) }
 
 func newTestCmd(stdio IO) *cobra.Command {
 	var (
-		jsonOut      bool
-		parallel     int
-		ratchetFile  string
-		writeRatchet string
+		jsonOut       bool
+		parallel      int
+		ratchetFile   string
+		writeRatchet  string
+		introspection bool
 	)
 	cmd := &cobra.Command{
 		Use:   "test [dir] [pattern]",
@@ -55,23 +58,27 @@ when a test fails.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return runTests(ctx, stdio, dir, pattern, testOptions{
-				json: jsonOut, parallel: parallel, ratchet: ratchetFile, writeRatchet: writeRatchet,
+				json: jsonOut, parallel: parallel, ratchet: ratchetFile, writeRatchet: writeRatchet, introspection: introspection,
 			})
 		},
 	}
 	cmd.Flags().BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	cmd.Flags().IntVarP(&parallel, "parallel", "j", 0, "tests run at once (default: number of CPUs)")
 	cmd.Flags().StringVar(&ratchetFile, "ratchet", "", "file listing tests known to pass: fail if one of them does not pass")
+	cmd.Flags().BoolVar(&introspection, "introspection", false, "also compare each project's GraphQL schema with schema-tests/introspection.expected.graphql (or EXO_RUN_INTROSPECTION_TESTS=true)")
 	cmd.Flags().StringVar(&writeRatchet, "write-ratchet", "", "write the names of the passing tests to this file")
 	return cmd
 }
 
 type testOptions struct {
-	json         bool
-	parallel     int
-	ratchet      string
-	writeRatchet string
+	json          bool
+	parallel      int
+	ratchet       string
+	writeRatchet  string
+	introspection bool
 }
+
+func truthy(v string) bool { return v == "true" || v == "1" }
 
 func runTests(ctx context.Context, stdio IO, dir, pattern string, o testOptions) error {
 	var known []string
@@ -98,7 +105,7 @@ func runTests(ctx context.Context, stdio IO, dir, pattern string, o testOptions)
 	if o.json {
 		progress = nil
 	}
-	rep, err := exotest.Run(ctx, dir, pattern, exotest.Options{
+	opts := exotest.Options{
 		Build:     buildForTest,
 		Provision: provision,
 		Serve:     serveForTest,
@@ -106,7 +113,11 @@ func runTests(ctx context.Context, stdio IO, dir, pattern string, o testOptions)
 		RPC:       true,
 		Progress:  progress,
 		Env:       passThroughEnv(),
-	})
+	}
+	if o.introspection || truthy(os.Getenv("EXO_RUN_INTROSPECTION_TESTS")) {
+		opts.Introspection = checkIntrospection
+	}
+	rep, err := exotest.Run(ctx, dir, pattern, opts)
 	if err != nil {
 		return withExitCode(ExitModel, err)
 	}
@@ -213,4 +224,46 @@ func serveForTest(ctx context.Context, p *exotest.Project, dbURL string, env map
 		return nil, nil, err
 	}
 	return s.Handler(), s.Close, nil
+}
+
+// checkIntrospection compares the GraphQL schema the project serves with its
+// schema-tests/introspection.expected.graphql, line by line (trimmed), as
+// Exograph's runner does with EXO_RUN_INTROSPECTION_TESTS.
+func checkIntrospection(ctx context.Context, p *exotest.Project) error {
+	want, err := os.ReadFile(filepath.Join(p.Dir, "schema-tests", "introspection.expected.graphql"))
+	if err != nil {
+		return &exotest.SkipError{Reason: "no schema-tests/introspection.expected.graphql"}
+	}
+	sch, err := graphql.BuildSchema(p.Artifact.(*ir.System), graphql.SchemaOptions{AllowMutations: true})
+	if err != nil {
+		return err
+	}
+	got := graphql.PrintSchema(sch)
+	return diffLines(string(want), got)
+}
+
+// diffLines reports the first lines where want and got differ, ignoring
+// leading and trailing blanks on each line and blank lines at the ends.
+func diffLines(want, got string) error {
+	split := func(s string) []string {
+		lines := strings.Split(strings.TrimSpace(s), "\n")
+		for i := range lines {
+			lines[i] = strings.TrimSpace(lines[i])
+		}
+		return lines
+	}
+	w, g := split(want), split(got)
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Errorf("schema differs from introspection.expected.graphql at line %d:\n  expected: %s\n  actual:   %s", i+1, wl, gl)
+		}
+	}
+	return nil
 }
