@@ -48,6 +48,12 @@ type Config struct {
 	Env map[string]string
 	// Mode is EXO_ENV (yolo, dev, test, playground, production or custom).
 	Mode string
+
+	// Limits, Telemetry and EnforceTrustedDocuments are the production
+	// settings (limits.go, telemetry.go, trusted.go).
+	Limits                  Limits
+	Telemetry               Telemetry
+	EnforceTrustedDocuments bool
 }
 
 // FromEnv reads the configuration from env, returning a precise error for
@@ -164,6 +170,7 @@ func FromEnv(env map[string]string) (Config, error) {
 	if env["EXO_JWT_SOURCE_HEADER"] != "" && env["EXO_JWT_SOURCE_COOKIE"] != "" {
 		errs = append(errs, "both EXO_JWT_SOURCE_HEADER and EXO_JWT_SOURCE_COOKIE are set: choose one")
 	}
+	errs = append(errs, c.productionFromEnv(env)...)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("%s", strings.Join(errs, "; "))
 	}

@@ -32,6 +32,7 @@ type Server struct {
 	mux       *http.ServeMux
 	log       *slog.Logger
 	cancel    context.CancelFunc
+	prod      *production // limits, trusted documents, telemetry (endpoint.go)
 }
 
 // New prepares a server for sys: it builds the GraphQL schema, the access
@@ -47,6 +48,10 @@ func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Se
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Server{cfg: cfg, sys: sys, schema: schema, log: log, cancel: cancel}
+	if err := s.initProduction(bg); err != nil {
+		cancel()
+		return nil, err
+	}
 	getenv := func(k string) string { return cfg.Env[k] }
 	s.extractor, err = access.NewExtractor(bg, sys, access.ConfigFromEnv(getenv))
 	if err != nil {
@@ -73,6 +78,7 @@ func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Se
 		if !cfg.PostgresReadWrite {
 			pcfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
 		}
+		s.configurePool(pcfg)
 		s.pool, err = pgxpool.NewWithConfig(bg, pcfg)
 		if err != nil {
 			cancel()
@@ -99,9 +105,11 @@ func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Se
 		Limits:        graphql.Limits{MaxDepth: cfg.MaxSelectionDepth},
 		Introspection: cfg.Introspection != IntrospectionDisabled,
 	}
+	s.instrument()
 	s.mux = http.NewServeMux()
-	s.mux.Handle(cfg.GraphQLPath, s.withRequestContext(s.gql))
-	s.mux.HandleFunc("/health", s.health)
+	s.mux.Handle(cfg.GraphQLPath, s.graphqlEndpoint())
+	s.mux.HandleFunc("/health", s.live)
+	s.mux.HandleFunc("/ready", s.ready)
 	if cfg.EnableRPC {
 		// JSON-RPC API (EXO_UNSTABLE_ENABLE_RPC_API): same engine, access rules and request context
 		// as GraphQL; see package server/rpc.
@@ -132,6 +140,7 @@ func (s *Server) Close() {
 	if s.pool != nil {
 		s.pool.Close()
 	}
+	s.closeProduction()
 	s.cancel()
 }
 
@@ -142,19 +151,6 @@ func hasTables(sys *ir.System) bool {
 		}
 	}
 	return false
-}
-
-func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	if s.pool != nil {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := s.pool.Ping(ctx); err != nil {
-			http.Error(w, `{"status":"unavailable"}`, http.StatusServiceUnavailable)
-			return
-		}
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write([]byte(`{"status":"ok"}`))
 }
 
 type rcKey struct{}

@@ -4,14 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -47,43 +43,22 @@ every setting comes from the environment, as with Exograph.`,
 	return cmd
 }
 
-// serveIR loads the IR at path and serves it until ctx ends, then shuts
-// down gracefully, letting in-flight requests finish.
+// serveIR loads the .env files of the current directory for EXO_ENV, then
+// serves the IR at path until ctx ends and shuts down gracefully, letting
+// in-flight requests finish (server.Run).
 func serveIR(ctx context.Context, stdio IO, path string, env map[string]string) error {
-	start := time.Now()
-	sys, err := ir.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return withExitCode(ExitModel, fmt.Errorf("%s not found: run `exo build` first", path))
-		}
-		return withExitCode(ExitModel, err)
-	}
-	cfg, err := server.FromEnv(env)
+	env, err := server.LoadEnvFiles(".", env)
 	if err != nil {
 		return withExitCode(ExitUsage, err)
 	}
-	log := slog.New(slog.NewTextHandler(stdio.Err, nil))
-	s, err := server.New(ctx, sys, cfg, log)
-	if err != nil {
-		return withExitCode(ExitModel, err)
+	err = server.Run(ctx, server.RunOptions{IRPath: path, Env: env, Stdout: stdio.Out, Stderr: stdio.Err})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, os.ErrNotExist):
+		return withExitCode(ExitModel, fmt.Errorf("%s not found: run `exo build` first", path))
+	case server.IsConfigError(err):
+		return withExitCode(ExitUsage, err)
 	}
-	defer s.Close()
-	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return withExitCode(ExitModel, fmt.Errorf("cannot listen on %s: %w (is port %d already in use?)", addr, err, cfg.Port))
-	}
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stdio.Out, "Started server on %s in %s\n", ln.Addr(), time.Since(start).Round(time.Microsecond))
-	fmt.Fprintf(stdio.Out, "- GraphQL endpoint hosted at:\n\thttp://%s%s\n", ln.Addr(), cfg.GraphQLPath)
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return withExitCode(ExitModel, err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return hs.Shutdown(sctx)
+	return withExitCode(ExitModel, err)
 }

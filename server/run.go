@@ -1,0 +1,100 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/exo-dev/exo/ir"
+)
+
+// ConfigError is an invalid setting found at start-up (a usage error).
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// IsConfigError reports whether err comes from an invalid setting.
+func IsConfigError(err error) bool {
+	var ce *ConfigError
+	return errors.As(err, &ce)
+}
+
+// RunOptions configure [Run].
+type RunOptions struct {
+	// IRPath is the IR file to serve (default ir.DefaultPath).
+	IRPath string
+	// Env is the environment, .env files already applied (LoadEnvFiles).
+	Env map[string]string
+	// Stdout receives the start-up banner; Stderr the logs.
+	Stdout, Stderr io.Writer
+	// Started, when set, is called with the listening address once the
+	// server accepts connections.
+	Started func(addr net.Addr)
+}
+
+// Run is exo-server (and exo serve): it loads the IR, reads the settings
+// from the environment, connects, listens and serves until ctx ends, then
+// shuts down gracefully. Errors: IR errors wrap the ir package's (with
+// fs.ErrNotExist when the file is missing), invalid settings are
+// *ConfigError.
+func Run(ctx context.Context, o RunOptions) error {
+	start := time.Now()
+	path := o.IRPath
+	if path == "" {
+		path = ir.DefaultPath
+	}
+	cfg, err := FromEnv(o.Env)
+	if err != nil {
+		return &ConfigError{err}
+	}
+	sys, err := ir.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	log := NewLogger(o.Stderr, cfg.Telemetry)
+	s, err := New(ctx, sys, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	ln, err := Listen(cfg)
+	if err != nil {
+		return err
+	}
+	if o.Stdout != nil {
+		PrintBanner(o.Stdout, cfg, ln.Addr(), time.Since(start))
+	}
+	log.Info("server started", "address", ln.Addr().String(), "startup", time.Since(start).String())
+	if o.Started != nil {
+		o.Started(ln.Addr())
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Listen opens the server's TCP listener on EXO_SERVER_HOST:EXO_SERVER_PORT.
+func Listen(cfg Config) (net.Listener, error) {
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("Port %d is already in use", cfg.Port)
+		}
+		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// PrintBanner prints Exograph's start-up message.
+func PrintBanner(w io.Writer, cfg Config, addr net.Addr, elapsed time.Duration) {
+	fmt.Fprintf(w, "Started server on %s in %.2f ms\n", addr, float64(elapsed.Microseconds())/1000)
+	fmt.Fprintf(w, "- GraphQL endpoint hosted at:\n\thttp://%s%s\n", addr, cfg.GraphQLPath)
+	if cfg.EnableRPC {
+		fmt.Fprintf(w, "- RPC endpoint hosted at:\n\thttp://%s%s\n", addr, cfg.RPCPath)
+	}
+}
