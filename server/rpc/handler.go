@@ -292,9 +292,14 @@ func (h *Handler) run(ctx context.Context, calls []*call) {
 	}
 	if h.db == nil {
 		for _, c := range calls {
-			if c.err == nil && c.method != "rpc.discover" {
-				c.err = &rpcError{CodeUserError, MsgInternal}
+			if c.err != nil || c.method == "rpc.discover" {
+				continue
 			}
+			if _, err := h.field(h.methods[c.method], c.params); err != nil {
+				c.err = h.toRPCError(err)
+				continue
+			}
+			c.err = &rpcError{CodeUserError, MsgInternal}
 		}
 		return
 	}
