@@ -88,7 +88,9 @@ func waitFor(t *testing.T, addr, query string, within time.Duration, ok func(int
 	return last, 0
 }
 
-func noErrors(code int, r gqlResponse) bool { return code == 200 && len(r.Errors) == 0 && r.Data != nil }
+func noErrors(code int, r gqlResponse) bool {
+	return code == 200 && len(r.Errors) == 0 && r.Data != nil
+}
 
 // The yolo loop end to end: start on a temp project, query over HTTP, edit
 // the model and see the new field served (data kept), break the model and
