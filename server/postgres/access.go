@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/exo-dev/exo/ir"
@@ -80,16 +81,8 @@ func (r *run) residual(ent int, k accessKind) (*ir.Expr, error) {
 	return r.solve(rule(&r.e.sys.Entities[ent].Access, k))
 }
 
-// fieldAllowed checks a field-level query rule (which may not depend on self).
-func (r *run) fieldAllowed(f *ir.Field) error {
-	return r.fieldAllowedFor(f, accessQuery)
-}
-
 func (r *run) fieldAllowedFor(f *ir.Field, k accessKind) error {
-	if f.Access == nil {
-		return nil
-	}
-	res, err := r.solve(rule(f.Access, k))
+	res, err := r.fieldResidual(f, k)
 	if err != nil {
 		return err
 	}
@@ -97,6 +90,59 @@ func (r *run) fieldAllowedFor(f *ir.Field, k accessKind) error {
 		return errNotAuthorized
 	}
 	return nil
+}
+
+// fieldResidual is the residual of a field-level rule: nil when it holds, errNotAuthorized
+// when it fails, else a predicate over the row (Exograph allows self in field rules: the rows
+// whose field the request may not see are filtered out, as for type-level residuals).
+func (r *run) fieldResidual(f *ir.Field, k accessKind) (*ir.Expr, error) {
+	if f.Access == nil {
+		return nil, nil
+	}
+	return r.solve(rule(f.Access, k))
+}
+
+type strictFieldsKey struct{}
+
+// WithSelectedFieldResidualsDenied returns a context in which selecting a field whose
+// field-level query rule leaves a residual (depends on self) is "Not authorized" instead of
+// filtering the rows, which is what Exograph's RPC API does for projections (GraphQL filters).
+func WithSelectedFieldResidualsDenied(ctx context.Context) context.Context {
+	return context.WithValue(ctx, strictFieldsKey{}, true)
+}
+
+// selResidual ANDs res with the residuals of the field-level query rules of the fields sel
+// selects directly (nested selections filter their own rows).
+func (p *planner) selResidual(ent int, res *ir.Expr, sel []*Field) (*ir.Expr, error) {
+	e := p.ent(ent)
+	info := &p.r.e.ents[ent]
+	for _, f := range sel {
+		fi, ok := info.fields[f.Name]
+		if !ok || e.Fields[fi].Access == nil {
+			continue
+		}
+		fr, err := p.r.fieldResidual(&e.Fields[fi], accessQuery)
+		if err != nil {
+			return nil, err
+		}
+		if fr != nil && p.r.ctx.Value(strictFieldsKey{}) != nil {
+			return nil, errNotAuthorized
+		}
+		res = andExpr(res, fr)
+	}
+	return res, nil
+}
+
+// andExpr is a && b, where nil stands for true.
+func andExpr(a, b *ir.Expr) *ir.Expr {
+	switch {
+	case a == nil:
+		return b
+	case b == nil || a == b:
+		return a
+	}
+	return &ir.Expr{Kind: ir.ExprBinary, Op: ir.OpAnd, Left: a, Right: b,
+		Type: ir.TypeRef{Kind: ir.KindScalar, Scalar: ir.Boolean, Name: "Boolean"}}
 }
 
 // scope binds the roots of access paths to table aliases.

@@ -159,3 +159,46 @@ func TestAccessResidues(t *testing.T) {
 		}
 	})
 }
+
+// Field-level rules that depend on self (allowed by Exograph, e.g. field-access/with-residue)
+// restrict the rows: selecting or filtering on the field filters them, ordering by it is not
+// authorized, and mutations that set it check their input.
+func TestFieldResidues(t *testing.T) {
+	sys := testSystem()
+	const concert = 1
+	pubOnly := eqExpr(path(sys, "", concert, "published"), boolLit(true))
+	price := &sys.Entities[concert].Fields[4]
+	if price.Name != "price" {
+		t.Fatalf("test system changed: field 4 is %s", price.Name)
+	}
+	price.Access = &ir.Access{Query: pubOnly, Create: pubOnly, Update: pubOnly, Delete: pubOnly}
+	v := newEnv(t, Options{})
+	v.e = New(sys, Options{Solver: identitySolver{}})
+	order := obj{"orderBy": obj{"id": "ASC"}}
+
+	v.expect(fa("concerts", order, f("title")), `[{"title":"Rock"},{"title":"Jazz"},{"title":"Pop"}]`)
+	v.expect(fa("concerts", order, f("title"), f("price")), `[{"title":"Rock","price":"12.50"},{"title":"Pop","price":"7.25"}]`)
+	v.expect(fa("concert", obj{"id": int64(2)}, f("price")), `null`)
+	v.expect(fa("concert", obj{"id": int64(2)}, f("title")), `{"title":"Jazz"}`)
+	v.expect(fa("concerts", obj{"where": obj{"price": obj{"gt": "10"}}}, f("title")), `[{"title":"Rock"}]`)
+	v.expect(fa("concertsAgg", nil, f("price", f("count"))), `{"price":{"count":2}}`)
+	v.expectErr(fa("concerts", obj{"orderBy": obj{"price": "ASC"}}, f("title")), MsgNotAuthorized)
+
+	create := func(published bool) *Field {
+		return fa("createConcert", obj{"data": obj{"title": "N", "venue": obj{"id": int64(1)}, "published": published, "price": "1"}}, f("title"))
+	}
+	v.expectErr(create(false), MsgNotAuthorized)
+	v.expect(create(true), `{"title":"N"}`)
+	// updating the field of a row that fails the rule: the row is filtered out
+	v.expect(fa("updateConcert", obj{"id": int64(2), "data": obj{"price": "3"}}, f("title")), `null`)
+	v.expect(fa("updateConcert", obj{"id": int64(1), "data": obj{"price": "3"}}, f("price")), `{"price":"3.00"}`)
+
+	strict := New(sys, Options{Solver: identitySolver{}})
+	ctx := WithSelectedFieldResidualsDenied(context.Background())
+	if _, err := strict.ResolveOn(ctx, v.conn, fa("concerts", nil, f("price"))); !IsNotAuthorized(err) {
+		t.Errorf("strict selection: err = %v, want Not authorized", err)
+	}
+	if _, err := strict.ResolveOn(ctx, v.conn, fa("concerts", obj{"where": obj{"price": obj{"gt": "10"}}}, f("title"))); err != nil {
+		t.Errorf("strict filter: %v", err)
+	}
+}

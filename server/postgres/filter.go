@@ -32,7 +32,19 @@ func (p *planner) filter(ent int, a string, m map[string]any) error {
 			continue
 		}
 		sep()
-		var err error
+		// A field the request may not see cannot be filtered on; a residual of its rule
+		// restricts the rows the filter can match.
+		fr, err := p.r.fieldResidual(f, accessQuery)
+		if err != nil {
+			return err
+		}
+		if fr != nil {
+			b.s("(")
+			if err := p.expr(fr, scope{ent: ent, alias: a}); err != nil {
+				return err
+			}
+			b.s(" AND ")
+		}
 		if f.Kind == ir.FieldRelation {
 			err = p.relationFilter(f, a, v)
 		} else {
@@ -40,6 +52,9 @@ func (p *planner) filter(ent int, a string, m map[string]any) error {
 		}
 		if err != nil {
 			return err
+		}
+		if fr != nil {
+			b.s(")")
 		}
 	}
 	var logical string
@@ -394,6 +409,10 @@ func (p *planner) orderBy(ent int, a string, v any, wraps []orderWrap, n *int) e
 			ov, ok := x[f.Name]
 			if !ok || ov == nil {
 				continue
+			}
+			// ordering by a field the request may not see for every row is not authorized
+			if err := p.r.fieldAllowedFor(f, accessQuery); err != nil {
+				return err
 			}
 			if f.Kind == ir.FieldRelation {
 				if f.Relation.Kind != ir.ManyToOne && f.Relation.Kind != ir.OneToOneOwner {

@@ -165,8 +165,9 @@ func (r *run) keyOf(ent int, row map[string]any) []any {
 }
 
 // setValues collects the column values of the scalar and to-one relation fields of data, in
-// field order. fixed columns (set from a parent) win over data.
-func (r *run) setValues(ent int, data map[string]any, fixed map[string]any, creating bool, k accessKind) (cols []string, vals []any, err error) {
+// field order. fixed columns (set from a parent) win over data. fres is the conjunction of the
+// residuals of the field-level rules (kind k) of the fields data sets.
+func (r *run) setValues(ent int, data map[string]any, fixed map[string]any, creating bool, k accessKind) (cols []string, vals []any, fres *ir.Expr, err error) {
 	e := &r.e.sys.Entities[ent]
 	for i := range e.Fields {
 		f := &e.Fields[i]
@@ -183,14 +184,14 @@ func (r *run) setValues(ent int, data map[string]any, fixed map[string]any, crea
 				if creating && f.Default != nil && f.Default.Kind == ir.DefaultContext && r.e.solver != nil {
 					cv, has, err := r.e.solver.ContextValue(r.ctx, f.Default.Context, f.Default.ContextField)
 					if err != nil {
-						return nil, nil, err
+						return nil, nil, nil, err
 					}
 					if has {
 						target := &r.e.sys.Entities[rel.Target]
 						tf := fieldByColumn(target, rel.Columns[0].Target)
 						pv, err := r.convert(tf, cv)
 						if err != nil {
-							return nil, nil, err
+							return nil, nil, nil, err
 						}
 						cols = append(cols, rel.Columns[0].Self)
 						vals = append(vals, pv)
@@ -198,9 +199,11 @@ func (r *run) setValues(ent int, data map[string]any, fixed map[string]any, crea
 				}
 				continue
 			}
-			if err := r.fieldAllowedFor(f, k); err != nil {
-				return nil, nil, err
+			fr, err := r.fieldResidual(f, k)
+			if err != nil {
+				return nil, nil, nil, err
 			}
+			fres = andExpr(fres, fr)
 			if v == nil {
 				for _, c := range rel.Columns {
 					cols = append(cols, c.Self)
@@ -210,21 +213,21 @@ func (r *run) setValues(ent int, data map[string]any, fixed map[string]any, crea
 			}
 			ref, ok := v.(map[string]any)
 			if !ok {
-				return nil, nil, r.convErr(f)
+				return nil, nil, nil, r.convErr(f)
 			}
 			target := &r.e.sys.Entities[rel.Target]
 			for _, c := range rel.Columns {
 				tf := fieldByColumn(target, c.Target)
 				if tf == nil {
-					return nil, nil, fmt.Errorf("postgres: %s.%s: no target field for %q", e.Name, f.Name, c.Target)
+					return nil, nil, nil, fmt.Errorf("postgres: %s.%s: no target field for %q", e.Name, f.Name, c.Target)
 				}
 				rv, ok := ref[tf.Name]
 				if !ok {
-					return nil, nil, userErr("Missing required primary key field '%s' for nested operation.", tf.Name)
+					return nil, nil, nil, userErr("Missing required primary key field '%s' for nested operation.", tf.Name)
 				}
 				pv, err := r.convert(tf, rv)
 				if err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 				cols = append(cols, c.Self)
 				vals = append(vals, pv)
@@ -235,12 +238,12 @@ func (r *run) setValues(ent int, data map[string]any, fixed map[string]any, crea
 			if creating && f.Default != nil && f.Default.Kind == ir.DefaultContext && r.e.solver != nil {
 				cv, has, err := r.e.solver.ContextValue(r.ctx, f.Default.Context, f.Default.ContextField)
 				if err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 				if has {
 					pv, err := r.convert(f, cv)
 					if err != nil {
-						return nil, nil, err
+						return nil, nil, nil, err
 					}
 					cols = append(cols, f.Column)
 					vals = append(vals, pv)
@@ -248,17 +251,19 @@ func (r *run) setValues(ent int, data map[string]any, fixed map[string]any, crea
 			}
 			continue
 		}
-		if err := r.fieldAllowedFor(f, k); err != nil {
-			return nil, nil, err
+		fr, err := r.fieldResidual(f, k)
+		if err != nil {
+			return nil, nil, nil, err
 		}
+		fres = andExpr(fres, fr)
 		pv, err := r.convert(f, v)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		cols = append(cols, f.Column)
 		vals = append(vals, pv)
 	}
-	return cols, vals, nil
+	return cols, vals, fres, nil
 }
 
 // insert inserts one row of ent from data (plus fixed columns from a parent), then its nested
@@ -272,10 +277,11 @@ func (r *run) insert(ent int, data map[string]any, fixed []colVal) (map[string]a
 	for _, cv := range fixed {
 		fixedMap[cv.col] = cv.val
 	}
-	cols, vals, err := r.setValues(ent, data, fixedMap, true, accessCreate)
+	cols, vals, fres, err := r.setValues(ent, data, fixedMap, true, accessCreate)
 	if err != nil {
 		return nil, err
 	}
+	res = andExpr(res, fres)
 	for _, cv := range fixed {
 		cols = append(cols, cv.col)
 		vals = append(vals, cv.val)
@@ -494,6 +500,9 @@ func (r *run) selectKey(ent int, key []any, sel []*Field) (json.RawMessage, erro
 		return nil, err
 	}
 	p := r.planner()
+	if res, err = p.selResidual(ent, res, sel); err != nil {
+		return nil, err
+	}
 	b := &p.b
 	a := b.alias()
 	cond := func() error {
@@ -572,16 +581,28 @@ func (p *planner) targetWhere(op rootOp, f *Field, a string, res *ir.Expr, in *i
 }
 
 // finalSelect writes SELECT <json>::text FROM cte AS alias for the rows of a data-modifying CTE.
+// Rows whose selected fields the request may not see (field-level residuals) are left out.
 func (p *planner) finalSelect(ent int, cte string, sel []*Field, many bool) error {
 	b := &p.b
 	a := b.alias()
+	res, err := p.selResidual(ent, nil, sel)
+	if err != nil {
+		return err
+	}
+	cond := func() error {
+		if res == nil {
+			return nil
+		}
+		b.s(" WHERE ")
+		return p.expr(res, scope{ent: ent, alias: a})
+	}
 	if rowForm(sel) {
 		b.s(" ")
 		open, agg := "row_to_json(", ")::text"
 		if many {
 			open, agg = "COALESCE(json_agg(", "), '[]'::json)::text"
 		}
-		return p.rows(ent, a, sel, open, agg, func() { b.s(cte) }, nil, true)
+		return p.rows(ent, a, sel, open, agg, func() { b.s(cte) }, cond, true)
 	}
 	if many {
 		b.s(" SELECT COALESCE(json_agg(")
@@ -598,7 +619,7 @@ func (p *planner) finalSelect(ent int, cte string, sel []*Field, many bool) erro
 	b.s(cte)
 	b.s(" AS ")
 	b.s(a)
-	return nil
+	return cond()
 }
 
 // update runs updateX / updateXs.
@@ -610,10 +631,11 @@ func (r *run) update(op rootOp, f *Field) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	cols, vals, err := r.setValues(ent, data, nil, false, accessUpdate)
+	cols, vals, fres, err := r.setValues(ent, data, nil, false, accessUpdate)
 	if err != nil {
 		return nil, err
 	}
+	res = andExpr(res, fres)
 	if err := r.updatePrecheck(ent, res, cols, vals); err != nil {
 		return nil, err
 	}
@@ -773,10 +795,11 @@ func (r *run) updateChild(f *ir.Field, item map[string]any, parentRow map[string
 	for _, fi := range ce.PK {
 		delete(data, ce.Fields[fi].Name)
 	}
-	cols, vals, err := r.setValues(child, data, nil, false, accessUpdate)
+	cols, vals, fres, err := r.setValues(child, data, nil, false, accessUpdate)
 	if err != nil {
 		return err
 	}
+	res = andExpr(res, fres)
 	if err := r.updatePrecheck(child, res, cols, vals); err != nil {
 		return err
 	}

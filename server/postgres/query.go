@@ -67,6 +67,9 @@ func (p *planner) single(ent int, f *Field, keys []int) error {
 	if err != nil {
 		return err
 	}
+	if res, err = p.selResidual(ent, res, f.Selections); err != nil {
+		return err
+	}
 	b := &p.b
 	a := b.alias()
 	cond := func() error {
@@ -176,6 +179,9 @@ func isOrdered(args map[string]any) bool {
 func (p *planner) collection(ent int, args map[string]any, sel []*Field, par *parent, root bool) error {
 	res, err := p.r.queryResidual(ent)
 	if err != nil {
+		return err
+	}
+	if res, err = p.selResidual(ent, res, sel); err != nil {
 		return err
 	}
 	b := &p.b
@@ -358,10 +364,9 @@ func (p *planner) fieldValue(ent int, a string, f *Field) error {
 	}
 	if fi, ok := info.fields[f.Name]; ok {
 		fd := &e.Fields[fi]
-		if fd.Access != nil {
-			if err := p.r.fieldAllowed(fd); err != nil {
-				return err
-			}
+		// a residual of the field's rule is part of the row filter (selResidual)
+		if _, err := p.r.fieldResidual(fd, accessQuery); err != nil {
+			return err
 		}
 		if fd.Kind != ir.FieldRelation {
 			p.output(fd, a)
@@ -421,6 +426,9 @@ func (p *planner) rows(ent int, a string, sel []*Field, open, agg string, from f
 func (p *planner) related(ent int, sel []*Field, par *parent) error {
 	res, err := p.r.queryResidual(ent)
 	if err != nil {
+		return err
+	}
+	if res, err = p.selResidual(ent, res, sel); err != nil {
 		return err
 	}
 	b := &p.b
@@ -520,6 +528,9 @@ func (p *planner) aggregate(ent int, args map[string]any, sel []*Field, par *par
 	if err != nil {
 		return err
 	}
+	if res, err = p.selResidual(ent, res, sel); err != nil {
+		return err
+	}
 	b := &p.b
 	e := p.ent(ent)
 	info := &p.r.e.ents[ent]
@@ -544,10 +555,8 @@ func (p *planner) aggregate(ent int, args map[string]any, sel []*Field, par *par
 			return fmt.Errorf("postgres: unknown aggregate field %q of %s", f.Name, e.Name)
 		}
 		fd := &e.Fields[fi]
-		if fd.Access != nil {
-			if err := p.r.fieldAllowed(fd); err != nil {
-				return err
-			}
+		if _, err := p.r.fieldResidual(fd, accessQuery); err != nil {
+			return err
 		}
 		b.s("json_build_object(")
 		for j, g := range f.Selections {
