@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -310,6 +311,7 @@ func (o observedResolver) Resolve(ctx context.Context, op *graphql.Operation, f 
 	}
 	v, err := o.next.Resolve(ctx, op, f)
 	if err != nil {
+		err = timeoutError(ctx, err)
 		o.s.logInternal(ctx, err, "resolve "+f.Name)
 		if span != nil {
 			span.RecordError(err)
@@ -330,7 +332,20 @@ type observedTx struct {
 func (o observedTx) RunInTx(ctx context.Context, op *graphql.Operation, fn func(ctx context.Context) error) error {
 	stateFrom(ctx).endValidate()
 	err := o.next.RunInTx(ctx, op, fn)
-	o.s.logInternal(ctx, err, "transaction")
+	if err != nil {
+		err = timeoutError(ctx, err)
+		o.s.logInternal(ctx, err, "transaction")
+	}
+	return err
+}
+
+// timeoutError turns the error of work cut short by the request timeout
+// (PostgreSQL reports the cancelled statement as a failed operation) into an
+// internal error: the client sees "Internal server error", the log says why.
+func timeoutError(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %v", cerr, err)
+	}
 	return err
 }
 
