@@ -151,6 +151,7 @@ type caseResult struct {
 	name, status string
 	same, want   int // statements of up.sql found in ours / in up.sql
 	ours         int
+	exact        bool // same statements in the same order
 }
 
 // TestConformanceMigrate is the acceptance test of `exo schema migrate`: a
@@ -241,6 +242,7 @@ func TestConformanceMigrate(t *testing.T) {
 					}
 				}
 			}
+			res.exact = strings.EqualFold(strings.Join(up, "\n"), strings.Join(ours, "\n"))
 			if res.same != len(up) || len(ours) != len(up) {
 				t.Logf("text differs from up.sql (%d/%d statements identical, %d ours)\n--- ours\n%s--- up.sql\n%s",
 					res.same, len(up), len(ours), safe, readCaseFile(t, c, "up.sql"))
@@ -252,7 +254,7 @@ func TestConformanceMigrate(t *testing.T) {
 	}
 	var b strings.Builder
 	for _, r := range results {
-		fmt.Fprintf(&b, "%-45s %-8s up.sql statements identical: %d/%d (ours: %d)\n", r.name, r.status, r.same, r.want, r.ours)
+		fmt.Fprintf(&b, "%-45s %-8s up.sql statements identical: %d/%d (ours: %d, same text and order: %t)\n", r.name, r.status, r.same, r.want, r.ours, r.exact)
 	}
 	t.Logf("per-case results:\n%s", b.String())
 }

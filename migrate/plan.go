@@ -141,6 +141,7 @@ func NewPlan(desired *schema.Schema, live *Live, renames []TableRename) *Plan {
 	}
 
 	changes := withDependencies(desired, lv, schema.Compare(desired, lv))
+	sort.SliceStable(changes, func(i, j int) bool { return rank(changes[i].Kind) < rank(changes[j].Kind) })
 	r := renderer{desired: desired, live: lv, pkNames: pkNames}
 	renamedIndex := pairIndexRenames(changes)
 	renamed := false
@@ -164,6 +165,20 @@ func NewPlan(desired *schema.Schema, live *Live, renames []TableRename) *Plan {
 		p.Statements = append(p.Statements, renameStmts...)
 	}
 	return p
+}
+
+// rank is the position of a change kind in a migration: schema's order,
+// except that tables are dropped right after the constraints and indexes
+// of the remaining tables (freeing their names early), and new columns of
+// existing tables come before new tables, as Exograph orders them.
+func rank(k schema.ChangeKind) int {
+	switch k {
+	case schema.DropTable:
+		return int(schema.DropIndex)*10 + 5
+	case schema.AddColumn:
+		return int(schema.CreateTable)*10 - 5
+	}
+	return int(k) * 10
 }
 
 // pairIndexRenames finds indexes that only change name (a DropIndex and a
