@@ -113,7 +113,7 @@ CREATE TABLE "old_stuff" ("id" INT PRIMARY KEY);`)
 		t.Fatal("a table was dropped without --allow-destructive-changes")
 	}
 	out, _, code = runExo(t, "schema", "migrate", "-d", url, "--non-interactive", "--allow-destructive-changes", "--apply-to-database")
-	if code != ExitOK || !strings.Contains(out, "\nDROP TABLE \"old_stuff\" CASCADE;") {
+	if code != ExitOK || !strings.HasPrefix(out, "DROP TABLE \"old_stuff\" CASCADE;") {
 		t.Fatalf("apply with allowance: exit %d\n%s", code, out)
 	}
 	if tableExists(t, conn, "old_stuff") {
