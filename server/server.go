@@ -121,6 +121,15 @@ func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Se
 		s.mux.Handle(cfg.RPCPath, rh)
 		s.mux.Handle(cfg.RPCPath+"/discover", rh)
 	}
+	// MCP endpoint (server/mcp, wired in mcp_wiring.go).
+	mh, err := s.newMCP()
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	if mh != nil {
+		s.mux.Handle(cfg.MCPPath, s.withRequestContext(mh))
+	}
 	return s, nil
 }
 
