@@ -59,9 +59,11 @@ func (s *Server) initProduction(ctx context.Context) error {
 // spans, and cancellation that stops the statement on the server (a cancel
 // request) rather than only abandoning the connection.
 func (s *Server) configurePool(pcfg *pgxpool.Config) {
+	t := sqlTracer{}
 	if s.prod != nil && s.prod.tracing != nil {
-		pcfg.ConnConfig.Tracer = sqlTracer{s.prod.tracing.tracer}
+		t.tracer = s.prod.tracing.tracer
 	}
+	pcfg.ConnConfig.Tracer = t
 	pcfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 2 * time.Second}
 	}
@@ -234,6 +236,7 @@ func (s *Server) graphqlEndpoint() http.Handler {
 		ctx = context.WithValue(ctx, stateKey{}, st)
 		rc := s.extractor.NewRequest(ctx, access.HTTPRequest(r), s.runQuery)
 		ctx = context.WithValue(ctx, rcKey{}, rc)
+		ctx = withResponseWriter(ctx, w)
 		out := s.gql.Execute(ctx, &graphql.Request{Query: query, OperationName: wreq.OperationName, Variables: wreq.Variables})
 		st.endValidate()
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -259,6 +262,24 @@ type requestState struct {
 	validate trace.Span // open until execution starts
 	logged   error      // the last internal error logged, not to log it twice
 	failed   bool
+	// dbFailure is the last connection-level failure of a statement (see
+	// isConnectionFailure), recorded by sqlTracer.
+	dbFailure error
+}
+
+// connectionError turns "Operation failed", which the PostgreSQL layer
+// reports for every server error, into an internal error when the request
+// lost its database connection (server shut down, connection broken):
+// that is not the client's fault.
+func connectionError(st *requestState, err error) error {
+	if st == nil || st.dbFailure == nil {
+		return err
+	}
+	var ge *graphql.Error
+	if errors.As(err, &ge) && ge.Message != graphql.MsgOperationFailed {
+		return err
+	}
+	return fmt.Errorf("database connection lost: %w", st.dbFailure)
 }
 
 type stateKey struct{}
@@ -311,7 +332,7 @@ func (o observedResolver) Resolve(ctx context.Context, op *graphql.Operation, f 
 	}
 	v, err := o.next.Resolve(ctx, op, f)
 	if err != nil {
-		err = timeoutError(ctx, err)
+		err = timeoutError(ctx, connectionError(st, err))
 		o.s.logInternal(ctx, err, "resolve "+f.Name)
 		if span != nil {
 			span.RecordError(err)
@@ -330,10 +351,11 @@ type observedTx struct {
 }
 
 func (o observedTx) RunInTx(ctx context.Context, op *graphql.Operation, fn func(ctx context.Context) error) error {
-	stateFrom(ctx).endValidate()
+	st := stateFrom(ctx)
+	st.endValidate()
 	err := o.next.RunInTx(ctx, op, fn)
 	if err != nil {
-		err = timeoutError(ctx, err)
+		err = timeoutError(ctx, connectionError(st, err))
 		o.s.logInternal(ctx, err, "transaction")
 	}
 	return err

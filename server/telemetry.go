@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
@@ -266,18 +268,32 @@ func (tr *tracing) shutdown() {
 	_ = tr.provider.Shutdown(ctx)
 }
 
-// sqlTracer records a postgres.query span per statement (pgx.QueryTracer).
+// sqlTracer is the pgx.QueryTracer of the pool. It notes connection-level
+// failures in the request state (see connectionError) and, when tracing is
+// on (tracer not nil), records a postgres.query span per statement with its
+// text (bind parameters are not recorded).
 type sqlTracer struct{ tracer trace.Tracer }
 
 var attrDBSystem = attribute.String("db.system.name", "postgresql")
 
 func (t sqlTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if t.tracer == nil {
+		return ctx
+	}
 	ctx, _ = t.tracer.Start(ctx, "postgres.query", trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(attrDBSystem, attribute.String("db.query.text", data.SQL)))
 	return ctx
 }
 
 func (t sqlTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
+	if data.Err != nil && isConnectionFailure(data.Err) {
+		if st := stateFrom(ctx); st != nil {
+			st.dbFailure = data.Err
+		}
+	}
+	if t.tracer == nil {
+		return
+	}
 	span := trace.SpanFromContext(ctx)
 	if data.Err != nil {
 		span.RecordError(data.Err)
@@ -286,4 +302,28 @@ func (t sqlTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 		span.SetAttributes(attribute.Int64("db.response.returned_rows", data.CommandTag.RowsAffected()))
 	}
 	span.End()
+}
+
+// isConnectionFailure reports whether err means the session is gone rather
+// than the statement failed: a FATAL or PANIC server error, a connection
+// exception (class 08), an administrator or crash shutdown or a server
+// still starting (57P01-57P03), or an error below the protocol (network).
+func isConnectionFailure(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Severity == "FATAL" || pe.Severity == "PANIC",
+			strings.HasPrefix(pe.Code, "08"),
+			pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03":
+			return true
+		}
+		return false
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) && pgconn.SafeToRetry(err) ||
+		isNetError(err)
+}
+
+func isNetError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
