@@ -16,6 +16,7 @@ import (
 	"github.com/exo-dev/exo/ir"
 	"github.com/exo-dev/exo/server/access"
 	"github.com/exo-dev/exo/server/graphql"
+	"github.com/exo-dev/exo/server/modules"
 	"github.com/exo-dev/exo/server/postgres"
 	"github.com/exo-dev/exo/server/rpc"
 )
@@ -27,6 +28,7 @@ type Server struct {
 	schema    *ast.Schema
 	pool      *pgxpool.Pool
 	pg        *postgres.Resolver
+	modules   *modules.Engine
 	extractor *access.Extractor
 	gql       *graphql.Handler
 	mux       *http.ServeMux
@@ -97,6 +99,10 @@ func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Se
 	s.pg = &postgres.Resolver{Engine: postgres.New(sys, postgres.Options{Solver: solver{}})}
 	if s.pool != nil {
 		s.pg.DB = s.pool
+	}
+	if s.modules, err = s.newModules(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("loading the TypeScript modules: %w", err)
 	}
 	s.gql = &graphql.Handler{
 		Schema:        schema,
@@ -211,14 +217,8 @@ func (s *Server) RunInTx(ctx context.Context, op *graphql.Operation, fn func(ctx
 
 // Resolve implements graphql.Resolver.
 func (s *Server) Resolve(ctx context.Context, op *graphql.Operation, f *graphql.Field) (json.RawMessage, error) {
-	if s.pg.Handles(f.Name) {
-		if s.pool == nil {
-			return nil, graphql.NewError(graphql.MsgInternalServerError)
-		}
-		v, err := s.pg.Resolve(ctx, op, f)
-		return v, userError(err)
-	}
-	return nil, graphql.NewError(graphql.MsgInternalServerError)
+	v, err := s.resolveField(ctx, op, f)
+	return v, userError(err)
 }
 
 // userError maps errors of the layers below to the single user-visible

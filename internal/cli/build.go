@@ -10,6 +10,7 @@ import (
 	"github.com/exo-dev/exo/compiler"
 	"github.com/exo-dev/exo/diag"
 	"github.com/exo-dev/exo/ir"
+	"github.com/exo-dev/exo/jsbundle"
 )
 
 func init() { commands = append(commands, newBuildCmd) }
@@ -54,12 +55,17 @@ func buildProject(stdio IO, dir, format string) (*ir.System, error) {
 	if _, err := os.Stat(filepath.Join(dir, "src", "index.exo")); err != nil {
 		return nil, withExitCode(ExitModel, fmt.Errorf("%s is not an exo project: src/index.exo not found", dir))
 	}
-	sys, diags := compiler.Compile(compiler.Options{Root: dir, Bundler: newBundler()})
+	b := newBundler()
+	sys, diags := compiler.Compile(compiler.Options{Root: dir, Bundler: b})
 	if len(diags) > 0 {
 		printDiagnostics(stdio, diags, format)
 	}
 	if diags.HasErrors() || sys == nil {
 		return nil, withExitCode(ExitModel, fmt.Errorf("could not build the model: %d error(s)", diags.ErrorCount()))
+	}
+	// Type declarations (generated/*.d.ts) and module skeletons.
+	if err := b.Finish(dir, sys); err != nil {
+		fmt.Fprintf(stdio.Err, "warning: writing module type declarations: %v\n", err)
 	}
 	return sys, nil
 }
@@ -98,6 +104,6 @@ func isTerminal(w any) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0 && os.Getenv("NO_COLOR") == ""
 }
 
-// newBundler returns the module bundler used by builds. Bundling of @deno
-// modules is not wired yet: scripts stay empty.
-func newBundler() compiler.ModuleBundler { return nil }
+// newBundler returns the bundler of @deno modules (esbuild), which also
+// creates a skeleton for a module whose source file does not exist yet.
+func newBundler() *jsbundle.Bundler { return jsbundle.New(jsbundle.Options{Skeleton: true}) }

@@ -129,7 +129,7 @@ CREATE TABLE "old_stuff" ("id" INT PRIMARY KEY);`)
 	}
 }
 
-const todoModel = `@postgres
+const renamedTodoModel = `@postgres
 module TodoModule {
     @table("t_todos")
     type Todo {
@@ -143,7 +143,7 @@ const todoSQL = `CREATE TABLE "todos" ("id" SERIAL PRIMARY KEY, "title" TEXT NOT
 INSERT INTO "todos" ("title") VALUES ('keep me');`
 
 func TestSchemaMigrateRenameTable(t *testing.T) {
-	dir := writeProject(t, todoModel)
+	dir := writeProject(t, renamedTodoModel)
 	t.Chdir(dir)
 	if err := os.WriteFile(filepath.Join(dir, "interactions.toml"), []byte(`# answers
 [[rename-table]]

@@ -21,6 +21,7 @@ import (
 	"github.com/exo-dev/exo/diag"
 	"github.com/exo-dev/exo/exotest"
 	"github.com/exo-dev/exo/ir"
+	"github.com/exo-dev/exo/jsbundle"
 	"github.com/exo-dev/exo/schema"
 	"github.com/exo-dev/exo/server"
 	"github.com/exo-dev/exo/server/graphql"
@@ -170,7 +171,8 @@ func passThroughEnv() map[string]string {
 }
 
 func buildForTest(ctx context.Context, dir string) (any, error) {
-	sys, diags := compiler.Compile(compiler.Options{Root: dir, Bundler: newBundler()})
+	// No skeletons or generated files: tests never write into the project.
+	sys, diags := compiler.Compile(compiler.Options{Root: dir, Bundler: jsbundle.New(jsbundle.Options{})})
 	if diags.HasErrors() || sys == nil {
 		var buf bytes.Buffer
 		_ = diag.Render(&buf, diags, diag.RenderOptions{Cwd: dir, Max: 20})

@@ -109,6 +109,9 @@ type RequestContext struct {
 	jwtErr    error
 	values    map[[2]int]any
 	computing map[[2]int]bool
+	// parent, for a context with overrides (WithOverride), serves every
+	// value that is not overridden.
+	parent *RequestContext
 }
 
 // NewRequest starts the context of one request. req may be nil (no headers, cookies or client
@@ -185,6 +188,10 @@ func (rc *RequestContext) Value(ctxIdx, fieldIdx int) (any, error) {
 		rc.mu.Unlock()
 		return nil, &Error{Kind: ErrInternal, Message: MsgInternal, Err: fmt.Errorf("context %s.%s depends on itself through @query",
 			sys.Contexts[ctxIdx].Name, sys.Contexts[ctxIdx].Fields[fieldIdx].Name)}
+	}
+	if rc.parent != nil {
+		rc.mu.Unlock()
+		return rc.parent.Value(ctxIdx, fieldIdx)
 	}
 	rc.computing[key] = true
 	f := &sys.Contexts[ctxIdx].Fields[fieldIdx]
