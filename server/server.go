@@ -119,7 +119,7 @@ func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Se
 	if cfg.EnableRPC {
 		// JSON-RPC API (EXO_UNSTABLE_ENABLE_RPC_API): same engine, access rules and request context
 		// as GraphQL; see package server/rpc.
-		ro := rpc.Options{System: sys, Engine: s.pg.Engine, Log: log}
+		ro := rpc.Options{System: sys, Engine: s.pg.Engine, Log: log, Solver: solver{}}
 		if s.pool != nil {
 			ro.DB = s.pool
 		}

@@ -56,6 +56,10 @@ type Options struct {
 	DB postgres.Querier
 	// Log receives internal errors; nil discards them.
 	Log *slog.Logger
+	// Solver, when set, checks the field-level query rules of the fields a projection selects:
+	// the RPC API refuses ("Not authorized") a projection with a field whose rule is not true
+	// for the request, where GraphQL would filter rows by a residual rule.
+	Solver postgres.Solver
 }
 
 // Handler is the /rpc endpoint. It expects the request's access context to be attached to the
@@ -65,6 +69,7 @@ type Handler struct {
 	eng     *postgres.Engine
 	db      postgres.Querier
 	log     *slog.Logger
+	solver  postgres.Solver
 	methods map[string]*method
 	list    []*method
 
@@ -74,7 +79,7 @@ type Handler struct {
 
 // New builds the handler and its method table.
 func New(o Options) *Handler {
-	h := &Handler{sys: o.System, eng: o.Engine, db: o.DB, log: o.Log}
+	h := &Handler{sys: o.System, eng: o.Engine, db: o.DB, log: o.Log, solver: o.Solver}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -339,6 +344,9 @@ func (h *Handler) callOn(ctx context.Context, q postgres.Querier, m *method, par
 	if err != nil {
 		return nil, err
 	}
+	if err := h.checkFieldAccess(ctx, m.entity, f.Selections); err != nil {
+		return nil, err
+	}
 	res, err := h.resolve(ctx, q, f, savepoint)
 	if err != nil || (m.kind != mUpdateUnique && m.kind != mDeleteUnique) {
 		return res, err
@@ -454,4 +462,39 @@ func (h *Handler) toRPCError(err error) *rpcError {
 	}
 	h.log.Error("rpc request", "err", err)
 	return &rpcError{CodeUserError, MsgInternal}
+}
+
+var errNotAuthorized = &rpcError{CodeNotAuthorized, msgNotAuthorized}
+
+// checkFieldAccess refuses a selection containing a field whose query rule does not solve to
+// true for the request (see Options.Solver).
+func (h *Handler) checkFieldAccess(ctx context.Context, ent int, sel []*graphql.Field) error {
+	if h.solver == nil {
+		return nil
+	}
+	e := &h.sys.Entities[ent]
+	for _, g := range sel {
+		f, _ := e.FieldByName(g.Name)
+		if f == nil {
+			continue
+		}
+		if f.Access != nil {
+			if f.Access.Query == nil {
+				return errNotAuthorized
+			}
+			res, err := h.solver.Solve(ctx, f.Access.Query)
+			if err != nil {
+				return err
+			}
+			if res == nil || res.Kind != ir.ExprLiteral || res.Lit == nil || res.Lit.Kind != ir.LitBool || !res.Lit.Bool {
+				return errNotAuthorized
+			}
+		}
+		if f.Kind == ir.FieldRelation && len(g.Selections) > 0 {
+			if err := h.checkFieldAccess(ctx, f.Relation.Target, g.Selections); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
