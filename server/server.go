@@ -119,7 +119,7 @@ func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Se
 	if cfg.EnableRPC {
 		// JSON-RPC API (EXO_UNSTABLE_ENABLE_RPC_API): same engine, access rules and request context
 		// as GraphQL; see package server/rpc.
-		ro := rpc.Options{System: sys, Engine: s.pg.Engine, Log: log, Solver: solver{}}
+		ro := rpc.Options{System: sys, Engine: s.pg.Engine, Log: log, Solver: solver{}, Resolve: s.Resolve}
 		if s.pool != nil {
 			ro.DB = s.pool
 		}
@@ -170,13 +170,30 @@ func hasTables(sys *ir.System) bool {
 
 type rcKey struct{}
 
-// withRequestContext attaches the request's access context (JWT claims,
-// headers, cookies ...) to the request, evaluated lazily.
+// requestTx remembers the transaction a request is running in, so that
+// work started from the request context (an @query context source,
+// evaluated lazily while a rule is being solved) joins it instead of
+// waiting for another connection.
+type requestTx struct {
+	q  postgres.Querier
+	rc *access.RequestContext
+}
+
+type txKey struct{}
+
+// withRequest returns ctx carrying the access context of the HTTP request r
+// (JWT claims, headers, cookies ..., evaluated lazily).
+func (s *Server) withRequest(ctx context.Context, r *http.Request) context.Context {
+	rt := &requestTx{}
+	ctx = context.WithValue(ctx, txKey{}, rt)
+	rt.rc = s.extractor.NewRequest(ctx, access.HTTPRequest(r), s.runQuery)
+	return context.WithValue(ctx, rcKey{}, rt.rc)
+}
+
+// withRequestContext is withRequest as middleware.
 func (s *Server) withRequestContext(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		rc := s.extractor.NewRequest(ctx, access.HTTPRequest(r), s.runQuery)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, rcKey{}, rc)))
+		next.ServeHTTP(w, r.WithContext(s.withRequest(r.Context(), r)))
 	})
 }
 
@@ -185,9 +202,16 @@ func requestContext(ctx context.Context) *access.RequestContext {
 	return rc
 }
 
-// runQuery serves @query context sources: it runs `query { name }` with the
-// same request and returns data.name.
+// runQuery serves @query context sources: it runs `query { name }` within
+// the same request (its context and transaction) and returns data.name.
+// ctx is the context the request context was created with.
 func (s *Server) runQuery(ctx context.Context, name string) (any, error) {
+	if rt, _ := ctx.Value(txKey{}).(*requestTx); rt != nil {
+		ctx = context.WithValue(ctx, rcKey{}, rt.rc)
+		if rt.q != nil {
+			ctx = postgres.WithQuerier(ctx, rt.q)
+		}
+	}
 	out := s.gql.Execute(ctx, &graphql.Request{Query: "query { " + name + " }"})
 	var resp struct {
 		Data   map[string]any `json:"data"`
@@ -199,7 +223,10 @@ func (s *Server) runQuery(ctx context.Context, name string) (any, error) {
 		return nil, err
 	}
 	if len(resp.Errors) > 0 {
-		return nil, errors.New(resp.Errors[0].Message)
+		// A context that cannot be determined authorizes nothing (as in
+		// Exograph, e.g. a CAPTCHA check that fails without its headers).
+		return nil, &access.Error{Kind: access.ErrUnauthorized, Message: access.MsgNotAuthorized,
+			Err: fmt.Errorf("@query(%q): %s", name, resp.Errors[0].Message)}
 	}
 	return resp.Data[name], nil
 }
@@ -212,7 +239,15 @@ func (s *Server) RunInTx(ctx context.Context, op *graphql.Operation, fn func(ctx
 		// that joins the request's transaction.
 		return fn(ctx)
 	}
-	return s.pg.RunInTx(ctx, op, fn)
+	rt, _ := ctx.Value(txKey{}).(*requestTx)
+	if rt == nil {
+		return s.pg.RunInTx(ctx, op, fn)
+	}
+	return s.pg.RunInTx(ctx, op, func(ctx context.Context) error {
+		rt.q = postgres.QuerierFrom(ctx)
+		defer func() { rt.q = nil }()
+		return fn(ctx)
+	})
 }
 
 // Resolve implements graphql.Resolver.

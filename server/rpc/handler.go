@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -60,18 +61,23 @@ type Options struct {
 	// the RPC API refuses ("Not authorized") a projection with a field whose rule is not true
 	// for the request, where GraphQL would filter rows by a residual rule.
 	Solver postgres.Solver
+	// Resolve resolves a root field the way /graphql does (the server's resolver, with
+	// interceptors); it serves the module methods. Nil leaves module operations out.
+	Resolve func(ctx context.Context, op *graphql.Operation, f *graphql.Field) (json.RawMessage, error)
 }
 
 // Handler is the /rpc endpoint. It expects the request's access context to be attached to the
 // request context already (the server's middleware does that).
 type Handler struct {
-	sys     *ir.System
-	eng     *postgres.Engine
-	db      postgres.Querier
-	log     *slog.Logger
-	solver  postgres.Solver
-	methods map[string]*method
-	list    []*method
+	sys       *ir.System
+	eng       *postgres.Engine
+	db        postgres.Querier
+	log       *slog.Logger
+	solver    postgres.Solver
+	resolveFn func(ctx context.Context, op *graphql.Operation, f *graphql.Field) (json.RawMessage, error)
+	methods   map[string]*method
+	list      []*method // generated postgres methods (in the discovery document)
+	modList   []*method // module methods
 
 	docOnce sync.Once
 	doc     []byte
@@ -79,7 +85,7 @@ type Handler struct {
 
 // New builds the handler and its method table.
 func New(o Options) *Handler {
-	h := &Handler{sys: o.System, eng: o.Engine, db: o.DB, log: o.Log, solver: o.Solver}
+	h := &Handler{sys: o.System, eng: o.Engine, db: o.DB, log: o.Log, solver: o.Solver, resolveFn: o.Resolve}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -87,6 +93,14 @@ func New(o Options) *Handler {
 	h.methods = make(map[string]*method, len(h.list))
 	for _, m := range h.list {
 		h.methods[m.name] = m
+	}
+	if o.Resolve != nil {
+		for _, m := range buildModuleMethods(o.System) {
+			if _, taken := h.methods[m.name]; !taken {
+				h.methods[m.name] = m
+				h.modList = append(h.modList, m)
+			}
+		}
 	}
 	return h
 }
@@ -296,16 +310,8 @@ func (h *Handler) run(ctx context.Context, calls []*call) {
 		return
 	}
 	if h.db == nil {
-		for _, c := range calls {
-			if c.err != nil || c.method == "rpc.discover" {
-				continue
-			}
-			if _, err := h.field(h.methods[c.method], c.params); err != nil {
-				c.err = h.toRPCError(err)
-				continue
-			}
-			c.err = &rpcError{CodeUserError, MsgInternal}
-		}
+		// no database: module methods still run; data methods fail after validation
+		exec(ctx, nil)
 		return
 	}
 	errFailed := errors.New("rpc: a request failed")
@@ -340,9 +346,15 @@ func (h *Handler) run(ctx context.Context, calls []*call) {
 // callOn validates params, builds the root field and resolves it on q. In a batch each call
 // runs in a savepoint so that a failed statement does not poison the others.
 func (h *Handler) callOn(ctx context.Context, q postgres.Querier, m *method, params map[string]any, savepoint bool) (json.RawMessage, error) {
+	if m.kind.isModule() {
+		return h.callModule(ctx, q, m, params, savepoint)
+	}
 	f, err := h.field(m, params)
 	if err != nil {
 		return nil, err
+	}
+	if q == nil {
+		return nil, &rpcError{CodeUserError, MsgInternal}
 	}
 	if err := h.checkFieldAccess(ctx, m.entity, f.Selections); err != nil {
 		return nil, err
@@ -458,6 +470,12 @@ func (h *Handler) toRPCError(err error) *rpcError {
 	}
 	var ge *graphql.Error
 	if errors.As(err, &ge) {
+		switch ge.Message {
+		case msgNotAuthorized:
+			return &rpcError{CodeNotAuthorized, ge.Message}
+		case msgExpiredAuthText:
+			return &rpcError{CodeExpiredAuth, ge.Message}
+		}
 		return &rpcError{CodeUserError, ge.Message}
 	}
 	h.log.Error("rpc request", "err", err)
@@ -497,4 +515,113 @@ func (h *Handler) checkFieldAccess(ctx context.Context, ent int, sel []*graphql.
 		}
 	}
 	return nil
+}
+
+// callModule validates the arguments of a module method and resolves it through
+// Options.Resolve; the result is the function's value as returned (no projection).
+func (h *Handler) callModule(ctx context.Context, q postgres.Querier, m *method, params map[string]any, savepoint bool) (json.RawMessage, error) {
+	for _, k := range sortedKeys(params) {
+		if _, ok := m.param(k); !ok {
+			return nil, invalidParams("Unknown parameter: " + k)
+		}
+	}
+	args := map[string]any{}
+	for _, p := range m.params {
+		v, ok := params[p.name]
+		if !ok || v == nil {
+			if p.required {
+				return nil, invalidParams("Missing required parameter: " + p.name)
+			}
+			if ok {
+				args[p.name] = nil
+			}
+			continue
+		}
+		cv, err := moduleArg(p.name, p.arg.Type, v)
+		if err != nil {
+			return nil, err
+		}
+		args[p.name] = cv
+	}
+	f := &graphql.Field{Name: m.op, Alias: m.op, Arguments: args, Depth: 1}
+	op := &graphql.Operation{Type: graphql.Query, Fields: []*graphql.Field{f}}
+	if m.kind == mModuleMutation {
+		op.Type = graphql.Mutation
+	}
+	if !savepoint || q == nil {
+		return h.resolveFn(ctx, op, f)
+	}
+	sp, err := q.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := h.resolveFn(postgres.WithQuerier(ctx, sp), op, f)
+	if err != nil {
+		_ = sp.Rollback(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// moduleArg converts a JSON parameter to the value the GraphQL front-end would hand over for
+// an argument of type t (int64 for Int, float64 for Float, lists and objects element-wise).
+func moduleArg(path string, t ir.TypeRef, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch t.Kind {
+	case ir.KindArray, ir.KindSet:
+		list, ok := v.([]any)
+		if !ok {
+			return nil, mismatch(path, "Array", v)
+		}
+		out := make([]any, len(list))
+		for i, x := range list {
+			if t.Elem == nil {
+				out[i] = x
+				continue
+			}
+			cv, err := moduleArg(fmt.Sprintf("%s[%d]", path, i), *t.Elem, x)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = cv
+		}
+		return out, nil
+	case ir.KindScalar:
+		switch t.Scalar {
+		case ir.Int:
+			n, ok := v.(json.Number)
+			if !ok {
+				return nil, mismatch(path, "Int", v)
+			}
+			i, err := n.Int64()
+			if err != nil {
+				return nil, mismatch(path, "Int", v)
+			}
+			return i, nil
+		case ir.Float:
+			n, ok := v.(json.Number)
+			if !ok {
+				return nil, mismatch(path, "Float", v)
+			}
+			x, err := n.Float64()
+			if err != nil {
+				return nil, mismatch(path, "Float", v)
+			}
+			return x, nil
+		case ir.Boolean:
+			if _, ok := v.(bool); !ok {
+				return nil, mismatch(path, "Boolean", v)
+			}
+		case ir.String:
+			if _, ok := v.(string); !ok {
+				return nil, mismatch(path, "String", v)
+			}
+		}
+	}
+	return v, nil
 }

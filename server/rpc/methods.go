@@ -27,9 +27,14 @@ const (
 	// answer its single element (or null).
 	mUpdateUnique
 	mDeleteUnique
+	// mModuleQuery and mModuleMutation are @deno/@wasm module operations (snake_cased).
+	mModuleQuery
+	mModuleMutation
 )
 
-func (k methodKind) isMutation() bool { return k >= mCreate }
+func (k methodKind) isMutation() bool { return k >= mCreate && k != mModuleQuery }
+
+func (k methodKind) isModule() bool { return k == mModuleQuery || k == mModuleMutation }
 
 func (k methodKind) byUnique() bool { return k == mUnique || k == mUpdateUnique || k == mDeleteUnique }
 
@@ -44,6 +49,8 @@ type param struct {
 	required bool
 	// field is set for key parameters (pk or unique fields).
 	field *ir.Field
+	// arg is set for module operation arguments.
+	arg *ir.Arg
 }
 
 // method is one generated JSON-RPC method: the RPC face of a root GraphQL field of the
@@ -59,6 +66,8 @@ type method struct {
 	keys []int
 	// unique is the index of the unique constraint of by-unique methods.
 	unique int
+	// modOp is the module operation of module methods.
+	modOp *ir.Operation
 }
 
 func (m *method) param(name string) (*param, bool) {
@@ -189,4 +198,32 @@ func projectionNames(ent *ir.Entity) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// buildModuleMethods generates a method per operation of the @deno/@wasm modules: the
+// operation name snake_cased (asyncDivide -> async_divide), its non-injected arguments as
+// parameters.
+func buildModuleMethods(sys *ir.System) []*method {
+	var out []*method
+	for mi := range sys.Modules {
+		mod := &sys.Modules[mi]
+		for _, group := range []struct {
+			ops  []ir.Operation
+			kind methodKind
+		}{{mod.Queries, mModuleQuery}, {mod.Mutations, mModuleMutation}} {
+			for oi := range group.ops {
+				op := &group.ops[oi]
+				m := &method{name: snake(op.Name), kind: group.kind, entity: -1, op: op.Name, modOp: op}
+				for ai := range op.Args {
+					a := &op.Args[ai]
+					if a.Injected || a.Type.Kind == ir.KindContext || a.Type.Kind == ir.KindInjected {
+						continue
+					}
+					m.params = append(m.params, param{name: a.Name, required: !a.Optional, arg: a})
+				}
+				out = append(out, m)
+			}
+		}
+	}
+	return out
 }
