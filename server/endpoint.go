@@ -21,7 +21,6 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/exo-dev/exo/server/access"
 	"github.com/exo-dev/exo/server/graphql"
 )
 
@@ -234,8 +233,7 @@ func (s *Server) graphqlEndpoint() http.Handler {
 			_, st.validate = p.tracing.tracer.Start(ctx, "graphql.validate")
 		}
 		ctx = context.WithValue(ctx, stateKey{}, st)
-		rc := s.extractor.NewRequest(ctx, access.HTTPRequest(r), s.runQuery)
-		ctx = context.WithValue(ctx, rcKey{}, rc)
+		ctx = s.withRequest(ctx, r)
 		ctx = withResponseWriter(ctx, w)
 		out := s.gql.Execute(ctx, &graphql.Request{Query: query, OperationName: wreq.OperationName, Variables: wreq.Variables})
 		st.endValidate()

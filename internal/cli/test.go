@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -221,7 +222,13 @@ func serveForTest(ctx context.Context, p *exotest.Project, dbURL string, env map
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := server.New(ctx, sys, cfg, nil)
+	// Server logs are quiet unless EXO_LOG asks for them (it is passed
+	// through from the caller's environment).
+	var log *slog.Logger
+	if env["EXO_LOG"] != "" {
+		log = server.NewLogger(os.Stderr, cfg.Telemetry)
+	}
+	s, err := server.New(ctx, sys, cfg, log)
 	if err != nil {
 		return nil, nil, err
 	}

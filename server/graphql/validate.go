@@ -3,6 +3,7 @@ package graphql
 import (
 	"encoding/json"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,7 +88,15 @@ func Prepare(schema *ast.Schema, req *Request, limits Limits) (*Operation, *Erro
 	}
 	doc, perr := parser.ParseQueryWithTokenLimit(&ast.Source{Input: req.Query}, maxTokens)
 	if perr != nil {
-		return nil, syntaxError(req.Query, perr)
+		// Exograph accepts an empty variable list (`mutation () { ... }`),
+		// which the GraphQL grammar does not: blank it out and try again.
+		q, ok := blankEmptyVariableLists(req.Query)
+		if !ok {
+			return nil, syntaxError(req.Query, perr)
+		}
+		if doc, perr = parser.ParseQueryWithTokenLimit(&ast.Source{Input: q}, maxTokens); perr != nil {
+			return nil, syntaxError(req.Query, perr)
+		}
 	}
 	return PrepareDocument(schema, doc, req.OperationName, req.Variables, limits)
 }
@@ -788,4 +797,25 @@ func sourceLine(src string, line int) string {
 		src = src[:j]
 	}
 	return src
+}
+
+var emptyVariableList = regexp.MustCompile(`\b(?:query|mutation|subscription)(?:\s+[_A-Za-z][_0-9A-Za-z]*)?\s*(\(\s*\))`)
+
+// blankEmptyVariableLists replaces the parentheses of empty variable lists
+// with spaces (keeping every position in the document) and reports whether
+// there were any.
+func blankEmptyVariableLists(q string) (string, bool) {
+	locs := emptyVariableList.FindAllStringSubmatchIndex(q, -1)
+	if len(locs) == 0 {
+		return q, false
+	}
+	b := []byte(q)
+	for _, l := range locs {
+		for i := l[2]; i < l[3]; i++ {
+			if b[i] == '(' || b[i] == ')' {
+				b[i] = ' '
+			}
+		}
+	}
+	return string(b), true
 }
