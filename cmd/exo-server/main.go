@@ -24,10 +24,14 @@ import (
 var version = "dev"
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func run(args []string, environ []string, stdout, stderr io.Writer) int {
+// run serves until ctx ends (SIGINT or SIGTERM) and returns the exit status.
+func run(ctx context.Context, args []string, environ []string, stdout, stderr io.Writer) int {
 	for _, a := range args {
 		switch a {
 		case "--version", "-V", "version":
@@ -46,8 +50,6 @@ func run(args []string, environ []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Error: %v\n", err)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	err = server.Run(ctx, server.RunOptions{Env: env, Stdout: stdout, Stderr: stderr})
 	switch {
 	case err == nil:
