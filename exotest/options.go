@@ -73,6 +73,10 @@ type Options struct {
 	// Env is added to every server environment before the test's `envs`
 	// (e.g. EXO_SQL_EPHEMERAL_DATABASE_LAUNCH_PREFERENCE).
 	Env map[string]string
+	// Skip, when set, is asked about each project before its build scripts
+	// run: a non-empty reason skips all of the project's tests (for example
+	// a model that needs WebAssembly or modules from the network).
+	Skip func(ctx context.Context, projectDir string) string
 	// Introspection, when set, adds one test per built project named
 	// "<project>/introspection" that passes when it returns nil (Exograph's
 	// EXO_RUN_INTROSPECTION_TESTS check of the generated schema); a

@@ -67,12 +67,19 @@ func RunSuite(ctx context.Context, suite *Suite, opts Options) (*Report, error) 
 	buildErrs := make([]error, len(projects))
 	r.parallel(ctx, len(projects), func(i int) {
 		buildErrs[i] = r.build(ctx, projects[i])
-		if buildErrs[i] != nil && ctx.Err() == nil {
+		var skip *SkipError
+		if buildErrs[i] != nil && ctx.Err() == nil && !errors.As(buildErrs[i], &skip) {
 			r.progressf("BUILD FAILED %s\n", projects[i].Name)
 		}
 	})
 	failedBuild := map[*Project]bool{}
+	skippedBuild := map[*Project]string{}
 	for i, p := range projects {
+		var skip *SkipError
+		if errors.As(buildErrs[i], &skip) {
+			skippedBuild[p] = skip.Reason
+			continue
+		}
 		if buildErrs[i] != nil && ctx.Err() == nil {
 			failedBuild[p] = true
 			rep.ProjectErrors = append(rep.ProjectErrors, ProjectError{Project: p.Name, Message: buildErrs[i].Error()})
@@ -108,7 +115,9 @@ func RunSuite(ctx context.Context, suite *Suite, opts Options) (*Report, error) 
 	r.parallel(ctx, len(suite.Tests), func(i int) {
 		t := suite.Tests[i]
 		var res Result
-		if failedBuild[t.Project] {
+		if reason := skippedBuild[t.Project]; reason != "" {
+			res = r.result(t, Skipped, reason)
+		} else if failedBuild[t.Project] {
 			res = r.result(t, SetupFailed, fmt.Sprintf("the model of project %s failed to build (see BUILD FAILED above)", t.Project.Name))
 		} else {
 			res = r.runTest(ctx, t)
@@ -223,6 +232,11 @@ func (r *runner) load(path string) (*File, error) {
 // build runs the project's tests/build*.sh scripts (sorted, with sh, in the
 // project directory) and then Options.Build.
 func (r *runner) build(ctx context.Context, p *Project) error {
+	if r.opts.Skip != nil {
+		if reason := r.opts.Skip(ctx, p.Dir); reason != "" {
+			return &SkipError{Reason: reason}
+		}
+	}
 	scripts, _ := filepath.Glob(filepath.Join(p.Dir, "tests", "build*.sh"))
 	sort.Strings(scripts)
 	for _, s := range scripts {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -116,6 +117,7 @@ func runTests(ctx context.Context, stdio IO, dir, pattern string, o testOptions)
 		Progress:  progress,
 		Env:       passThroughEnv(),
 	}
+	opts.Skip = unsupportedProject
 	if o.introspection || truthy(os.Getenv("EXO_RUN_INTROSPECTION_TESTS")) {
 		opts.Introspection = checkIntrospection
 	}
@@ -276,3 +278,26 @@ func diffLines(want, got string) error {
 	}
 	return nil
 }
+
+// unsupportedProject says why a project's tests cannot run here: a
+// WebAssembly module (no runtime yet), or TypeScript that imports modules
+// from the network (npm:, https:, jsr: specifiers). Such tests are counted
+// as skipped, never as passed.
+func unsupportedProject(ctx context.Context, dir string) string {
+	sys, diags := compiler.Compile(compiler.Options{Root: dir, Bundler: jsbundle.New(jsbundle.Options{})})
+	for _, d := range diags {
+		if d.Code == jsbundle.CodeUnsupported && networkImport.MatchString(d.Message) {
+			return "needs network (imports " + networkImport.FindString(d.Message) + " modules)"
+		}
+	}
+	if sys != nil {
+		for _, m := range sys.Modules {
+			if m.Kind == ir.ModuleWasm {
+				return "needs wasm (WebAssembly modules are not supported yet)"
+			}
+		}
+	}
+	return ""
+}
+
+var networkImport = regexp.MustCompile(`\b(npm|https?|jsr):`)
