@@ -412,7 +412,7 @@ func (p *planner) pathFrom(ent int, alias string, steps []ir.PathStep) error {
 		return err
 	}
 	b.s(" FROM ")
-	b.table(p.ent(rel.Target).Table)
+	p.exprTable(rel.Target)
 	b.s(" AS ")
 	b.s(t)
 	b.s(" WHERE ")
@@ -429,9 +429,7 @@ func (p *planner) some(x *ir.Expr, sc scope) error {
 	}
 	pa := x.Left.Path
 	if sc.input != nil && pa.Root == ir.RootSelf {
-		// the collection hangs off a row being created: it has no elements yet
-		b.s("FALSE")
-		return nil
+		return p.inputSome(x, sc)
 	}
 	var ent int
 	var alias string
@@ -463,7 +461,7 @@ func (p *planner) some(x *ir.Expr, sc scope) error {
 			b.s(", ")
 		}
 		first = false
-		b.table(p.ent(f.Relation.Target).Table)
+		p.exprTable(f.Relation.Target)
 		b.s(" AS ")
 		b.s(t)
 		opened = append(opened, cur, t)
@@ -590,4 +588,73 @@ func (p *planner) inputSets(pa *ir.Path, ent int, in *inputRow) bool {
 		}
 	}
 	return true
+}
+
+// inputSome writes self.<path>.some(...) for a row given by mutation input: a collection
+// reached through a to-one relation the input references (self.chat.participants.some(...)
+// when creating a participation of chat {id: 1}) is evaluated on the referenced row; otherwise
+// on the existing row of an update, and for a row being created the collection is empty.
+func (p *planner) inputSome(x *ir.Expr, sc scope) error {
+	b := &p.b
+	pa := x.Left.Path
+	in := sc.input
+	if len(pa.Steps) >= 2 {
+		e := p.ent(sc.ent)
+		st := pa.Steps[0]
+		if st.Field >= 0 && st.Field < len(e.Fields) && e.Fields[st.Field].Kind == ir.FieldRelation {
+			rel := e.Fields[st.Field].Relation
+			if rel.Kind == ir.ManyToOne || rel.Kind == ir.OneToOneOwner {
+				provided := true
+				for _, c := range rel.Columns {
+					if _, ok := in.vals[c.Self]; !ok {
+						provided = false
+					}
+				}
+				if provided {
+					target := p.ent(rel.Target)
+					t := b.alias()
+					b.s("EXISTS (SELECT 1 FROM ")
+					p.exprTable(rel.Target)
+					b.s(" AS ")
+					b.s(t)
+					b.s(" WHERE ")
+					for _, c := range rel.Columns {
+						b.col(t, c.Target)
+						b.s(" = ")
+						p.inputArg(in.vals[c.Self], fieldByColumn(target, c.Target))
+						b.s(" AND ")
+					}
+					rest := *pa
+					rest.Steps = pa.Steps[1:]
+					rest.Entity = rel.Target
+					sub := *x
+					sub.Left = &ir.Expr{Kind: ir.ExprPath, Path: &rest, Type: x.Left.Type}
+					if err := p.some(&sub, scope{ent: rel.Target, alias: t, params: sc.params}); err != nil {
+						return err
+					}
+					b.s(")")
+					return nil
+				}
+			}
+		}
+	}
+	if in.fallback != "" {
+		old := sc
+		old.input = nil
+		old.alias = in.fallback
+		return p.some(x, old)
+	}
+	// the collection hangs off a row being created: it has no elements yet
+	b.s("FALSE")
+	return nil
+}
+
+// exprTable writes the table of ent in an access predicate: the data-modifying CTE standing
+// for it when the predicate filters the rows returned by an update or delete (p.cte).
+func (p *planner) exprTable(ent int) {
+	if name, ok := p.cte[ent]; ok {
+		p.b.s(name)
+		return
+	}
+	p.b.table(p.ent(ent).Table)
 }

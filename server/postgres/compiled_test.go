@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/exo-dev/exo/compiler"
 	"github.com/exo-dev/exo/internal/pgtest"
@@ -56,4 +57,40 @@ func TestCompiledModel(t *testing.T) {
 	v.expectErr(fa("deleteVenue", obj{"id": int64(1)}, f("id")), MsgOperationFailed)
 	v.expect(fa("deleteConcerts", obj{"where": obj{}}, f("title")), `[{"title":"C1"}]`)
 	v.expect(fa("deleteVenue", obj{"id": int64(1)}, f("name")), `{"name":"V1"}`)
+}
+
+// A nested update of a one-to-one child whose primary key is the relation back to the parent
+// (Profile.user) takes the key from the parent row.
+func TestCompiledOneToOnePKChild(t *testing.T) {
+	const model = `@postgres
+module UserModule {
+  @access(true)
+  type User {
+    @pk orgId: Int
+    @pk email: String
+    profile: Profile?
+  }
+  @access(true)
+  type Profile {
+    @pk user: User
+    name: String
+  }
+}
+`
+	sys, diags := compiler.Compile(compiler.Options{FS: fstest.MapFS{"src/index.exo": {Data: []byte(model)}}})
+	if sys == nil || diags.HasErrors() {
+		t.Fatalf("compile: %v", diags)
+	}
+	ddl := strings.Join(schema.FromIR(sys).DDL(), ";\n")
+	url := pgtest.NewFromTemplate(t, ddl)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	v := &env{t: t, e: New(sys, Options{}), conn: conn, ctx: ctx}
+	v.expect(fa("createUser", obj{"data": obj{"orgId": int64(1), "email": "a@x", "profile": list{obj{"name": "A"}}}}, f("email")), `{"email":"a@x"}`)
+	v.expect(fa("updateUser", obj{"orgId": int64(1), "email": "a@x", "data": obj{"profile": obj{"update": obj{"name": "A2"}}}}, f("profile", f("name"))),
+		`{"profile":{"name":"A2"}}`)
 }

@@ -348,6 +348,16 @@ func (p *planner) relationFilter(f *ir.Field, a string, v any) error {
 		}
 		return nil
 	}
+	// Through a collection (one-to-many, or the referenced side of a one-to-one), only
+	// related rows the request may see can match (the target's query rule), as in Exograph,
+	// which builds that sub-select like a query; a to-one hop is a plain join without it.
+	var res *ir.Expr
+	if !owner {
+		var err error
+		if res, err = p.r.queryResidual(rel.Target); err != nil {
+			return err
+		}
+	}
 	b.s("EXISTS (SELECT 1 FROM ")
 	t := b.alias()
 	b.table(p.ent(rel.Target).Table)
@@ -356,6 +366,12 @@ func (p *planner) relationFilter(f *ir.Field, a string, v any) error {
 	b.s(" WHERE ")
 	b.corr(t, a, rel.Columns)
 	b.s(" AND ")
+	if res != nil {
+		if err := p.expr(res, scope{ent: rel.Target, alias: t}); err != nil {
+			return err
+		}
+		b.s(" AND ")
+	}
 	if err := p.filter(rel.Target, t, m); err != nil {
 		return err
 	}

@@ -581,12 +581,18 @@ func (p *planner) targetWhere(op rootOp, f *Field, a string, res *ir.Expr, in *i
 }
 
 // finalSelect writes SELECT <json>::text FROM cte AS alias for the rows of a data-modifying CTE.
-// Rows whose selected fields the request may not see (field-level residuals) are left out.
+// The rows are filtered by the entity's query rule and the field-level rules of the selected
+// fields. As in Exograph, whose CTE takes the table's name, the entity's table inside those
+// predicates stands for the CTE's rows only: self.chat.participants.some(...) on a deleted
+// participation sees only the deleted participations.
 func (p *planner) finalSelect(ent int, cte string, sel []*Field, many bool) error {
 	b := &p.b
 	a := b.alias()
-	res, err := p.selResidual(ent, nil, sel)
+	res, err := p.r.queryResidual(ent)
 	if err != nil {
+		return err
+	}
+	if res, err = p.selResidual(ent, res, sel); err != nil {
 		return err
 	}
 	cond := func() error {
@@ -594,6 +600,8 @@ func (p *planner) finalSelect(ent int, cte string, sel []*Field, many bool) erro
 			return nil
 		}
 		b.s(" WHERE ")
+		p.cte = map[int]string{ent: cte}
+		defer func() { p.cte = nil }()
 		return p.expr(res, scope{ent: ent, alias: a})
 	}
 	if rowForm(sel) {
@@ -763,13 +771,32 @@ func (r *run) nestedUpdates(ent int, data map[string]any, row map[string]any) er
 func (p *planner) childKey(w *where, f *ir.Field, a string, item map[string]any, parentRow map[string]any) error {
 	child := f.Relation.Target
 	ce := p.ent(child)
+	// pk fields that are the relation back to the parent (Profile.user for User.profile)
+	// come from the parent row
+	parentCols := map[string]bool{}
+	for _, c := range f.Relation.Columns {
+		parentCols[c.Target] = true
+	}
+	keys := make([]int, 0, len(ce.PK))
 	for _, fi := range ce.PK {
 		pf := &ce.Fields[fi]
+		if pf.Kind == ir.FieldRelation && pf.Relation != nil && owning(pf.Relation.Kind) {
+			fromParent := true
+			for _, c := range pf.Relation.Columns {
+				if !parentCols[c.Self] {
+					fromParent = false
+				}
+			}
+			if _, given := item[pf.Name]; fromParent && !given {
+				continue
+			}
+		}
 		if _, ok := item[pf.Name]; !ok {
 			return userErr("Missing required primary key field '%s' for nested operation.", pf.Name)
 		}
+		keys = append(keys, fi)
 	}
-	if err := p.keyCond(w, child, a, ce.PK, item); err != nil {
+	if err := p.keyCond(w, child, a, keys, item); err != nil {
 		return err
 	}
 	for _, c := range f.Relation.Columns {
@@ -780,6 +807,8 @@ func (p *planner) childKey(w *where, f *ir.Field, a string, item map[string]any,
 	}
 	return nil
 }
+
+func owning(k ir.RelationKind) bool { return k == ir.ManyToOne || k == ir.OneToOneOwner }
 
 func (r *run) updateChild(f *ir.Field, item map[string]any, parentRow map[string]any) error {
 	child := f.Relation.Target
@@ -846,8 +875,32 @@ func (r *run) updateChild(f *ir.Field, item map[string]any, parentRow map[string
 		}
 	}
 	w.end()
-	if _, err := r.q.Exec(r.ctx, string(b.buf), b.args...); err != nil {
+	tag, err := r.q.Exec(r.ctx, string(b.buf), b.args...)
+	if err != nil {
 		return dbErr(err)
+	}
+	if res != nil && tag.RowsAffected() == 0 {
+		// the child exists but the rule excludes it: a nested update the request may not make
+		// is not authorized (rather than silently skipped)
+		q := r.planner()
+		a := q.b.alias()
+		q.b.s("SELECT EXISTS (SELECT 1 FROM ")
+		q.b.table(ce.Table)
+		q.b.s(" AS ")
+		q.b.s(a)
+		w := q.where()
+		if err := q.childKey(&w, f, a, item, parentRow); err != nil {
+			return err
+		}
+		w.end()
+		q.b.s(")")
+		var exists bool
+		if err := r.q.QueryRow(r.ctx, string(q.b.buf), q.b.args...).Scan(&exists); err != nil {
+			return dbErr(err)
+		}
+		if exists {
+			return errNotAuthorized
+		}
 	}
 	return nil
 }

@@ -11,6 +11,9 @@ type planner struct {
 	r   *run
 	sys *ir.System
 	b   sqlBuf
+	// cte maps an entity to the name of a data-modifying CTE that access predicates read
+	// instead of its table (see finalSelect).
+	cte map[int]string
 }
 
 func (p *planner) ent(i int) *ir.Entity { return &p.sys.Entities[i] }
