@@ -158,6 +158,8 @@ type paramBinding struct {
 	name  string
 	ent   int
 	alias string
+	// input, when set, binds the parameter to a nested creation of the input (no row yet).
+	input *inputRow
 }
 
 // expr writes a residual access expression as a SQL predicate.
@@ -359,6 +361,9 @@ func (p *planner) path(pa *ir.Path, sc scope) error {
 		found := false
 		for i := len(sc.params) - 1; i >= 0; i-- {
 			if sc.params[i].name == pa.Param {
+				if in := sc.params[i].input; in != nil {
+					return p.inputPath(pa, scope{ent: sc.params[i].ent, input: in})
+				}
 				ent, alias, found = sc.params[i].ent, sc.params[i].alias, true
 				break
 			}
@@ -644,7 +649,45 @@ func (p *planner) inputSome(x *ir.Expr, sc scope) error {
 		old.alias = in.fallback
 		return p.some(x, old)
 	}
-	// the collection hangs off a row being created: it has no elements yet
+	// a collection of a row being created: its elements are the nested creations of the input
+	if len(pa.Steps) == 1 && in.data != nil {
+		e := p.ent(sc.ent)
+		st := pa.Steps[0]
+		if st.Field >= 0 && st.Field < len(e.Fields) && e.Fields[st.Field].Kind == ir.FieldRelation {
+			f := &e.Fields[st.Field]
+			items, err := dataList(in.data[f.Name])
+			if err != nil {
+				return err
+			}
+			if len(items) > 0 {
+				b.s("(")
+				for i, item := range items {
+					if i > 0 {
+						b.s(" OR ")
+					}
+					cols, vals, _, err := p.r.setValues(f.Relation.Target, item, nil, true, accessCreate)
+					if err != nil {
+						return err
+					}
+					row := &inputRow{vals: make(map[string]any, len(cols)), data: item}
+					for j, c := range cols {
+						row.vals[c] = vals[j]
+					}
+					inner := sc
+					inner.input = nil
+					inner.params = append(sc.params[:len(sc.params):len(sc.params)], paramBinding{name: x.Param, ent: f.Relation.Target, input: row})
+					b.s("COALESCE(")
+					if err := p.expr(x.Right, inner); err != nil {
+						return err
+					}
+					b.s(", FALSE)")
+				}
+				b.s(")")
+				return nil
+			}
+		}
+	}
+	// the collection hangs off a row being created and the input adds no elements
 	b.s("FALSE")
 	return nil
 }

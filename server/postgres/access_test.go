@@ -230,6 +230,29 @@ func TestMutationCollectionResidues(t *testing.T) {
 		v.expectErr(fa("createConcert", data(2), f("title")), MsgNotAuthorized)
 		v.expect(fa("createConcert", data(1), f("title")), `{"title":"N"}`)
 	})
+	t.Run("create precheck: some() over the nested creations", func(t *testing.T) {
+		v.t = t
+		sys := testSystem()
+		const venue = 0
+		// a venue must be created with a published concert
+		sys.Entities[venue].Access.Create = someExpr(sys, "c", path(sys, "", venue, "concerts"),
+			eqExpr(path(sys, "c", concert, "published"), boolLit(true)))
+		use(sys)
+		data := func(published ...bool) *Field {
+			var cs list
+			for _, p := range published {
+				cs = append(cs, obj{"title": "C", "published": p, "price": "1"})
+			}
+			d := obj{"name": "V", "published": true}
+			if cs != nil {
+				d["concerts"] = cs
+			}
+			return fa("createVenue", obj{"data": d}, f("name"), fa("concerts", nil, f("published")))
+		}
+		v.expectErr(data(), MsgNotAuthorized)
+		v.expectErr(data(false), MsgNotAuthorized)
+		v.expect(data(false, true), `{"name":"V","concerts":[{"published":false},{"published":true}]}`)
+	})
 	t.Run("relation filter sees only visible rows", func(t *testing.T) {
 		v.t = t
 		sys := testSystem()

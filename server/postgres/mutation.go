@@ -14,6 +14,9 @@ import (
 type inputRow struct {
 	vals     map[string]any
 	fallback string
+	// data is the GraphQL input of a row being created: some() over its collections reads
+	// the nested creations.
+	data map[string]any
 }
 
 // castType is the SQL type to cast a bound input value to.
@@ -287,7 +290,7 @@ func (r *run) insert(ent int, data map[string]any, fixed []colVal) (map[string]a
 		vals = append(vals, cv.val)
 	}
 	if res != nil {
-		if err := r.precheck(ent, res, cols, vals); err != nil {
+		if err := r.precheck(ent, res, cols, vals, data); err != nil {
 			return nil, err
 		}
 	}
@@ -425,8 +428,8 @@ func (r *run) returningAll(p *planner, cols []string) ([]map[string]any, error) 
 }
 
 // precheck evaluates a create residual against the input values with one SELECT.
-func (r *run) precheck(ent int, res *ir.Expr, cols []string, vals []any) error {
-	in := &inputRow{vals: make(map[string]any, len(cols))}
+func (r *run) precheck(ent int, res *ir.Expr, cols []string, vals []any, data map[string]any) error {
+	in := &inputRow{vals: make(map[string]any, len(cols)), data: data}
 	for i, c := range cols {
 		in.vals[c] = vals[i]
 	}
@@ -461,7 +464,7 @@ func (r *run) updatePrecheck(ent int, res *ir.Expr, cols []string, vals []any) e
 	if na {
 		return nil
 	}
-	return r.precheck(ent, part, cols, vals)
+	return r.precheck(ent, part, cols, vals, nil)
 }
 
 // selectKeys returns the JSON of the rows with the given keys (a list when many).
