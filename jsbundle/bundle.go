@@ -386,7 +386,15 @@ func toDiagnostic(files *fileCache, m api.Message, sev diag.Severity) *diag.Diag
 		d.Message = "SyntaxError: " + exographText(m.Text)
 	}
 	if m.Location != nil {
-		if f := files.get(m.Location.File); f != nil {
+		if f := files.get(m.Location.File); f != nil && d.Code == CodeSyntax && m.Text == "Unexpected end of file" {
+			// Like Deno, point right after the last token and say which
+			// bracket is still open.
+			end := lastTokenEnd(f.Src)
+			if open := unclosedBracket(f.Src); open != 0 {
+				d.Message = fmt.Sprintf("SyntaxError: Expected '%c', got '<eof>'", open)
+			}
+			d.Span = diag.NewSpan(f, end, end)
+		} else if f != nil {
 			start := f.LineStart(m.Location.Line) + m.Location.Column
 			end := start + m.Location.Length
 			if end > len(f.Src) {
@@ -414,4 +422,88 @@ func toDiagnostic(files *fileCache, m api.Message, sev diag.Severity) *diag.Diag
 		}
 	}
 	return d
+}
+
+// lastTokenEnd returns the offset just after the last character of src that
+// is not white space or part of a trailing // or /* */ comment.
+func lastTokenEnd(src []byte) int {
+	end := 0
+	for i := 0; i < len(src); {
+		switch {
+		case strings.HasPrefix(string(src[i:min(i+2, len(src))]), "//"):
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+		case strings.HasPrefix(string(src[i:min(i+2, len(src))]), "/*"):
+			j := strings.Index(string(src[i+2:]), "*/")
+			if j < 0 {
+				return end
+			}
+			i += j + 4
+		case src[i] == '"' || src[i] == '\'' || src[i] == '`':
+			q := src[i]
+			i++
+			for i < len(src) && src[i] != q {
+				if src[i] == '\\' {
+					i++
+				}
+				i++
+			}
+			i++
+			end = min(i, len(src))
+		case src[i] == ' ' || src[i] == '\t' || src[i] == '\n' || src[i] == '\r':
+			i++
+		default:
+			i++
+			end = i
+		}
+	}
+	return end
+}
+
+// unclosedBracket returns the closing bracket expected for the innermost
+// bracket left open in src (ignoring strings and comments), or 0.
+func unclosedBracket(src []byte) byte {
+	var stack []byte
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case c == '/' && i+1 < len(src) && src[i+1] == '/':
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(src) && src[i+1] == '*':
+			j := strings.Index(string(src[i+2:]), "*/")
+			if j < 0 {
+				return closerOf(stack)
+			}
+			i += j + 3
+		case c == '"' || c == '\'' || c == '`':
+			for i++; i < len(src) && src[i] != c; i++ {
+				if src[i] == '\\' {
+					i++
+				}
+			}
+		case c == '{' || c == '(' || c == '[':
+			stack = append(stack, c)
+		case c == '}' || c == ')' || c == ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	return closerOf(stack)
+}
+
+func closerOf(stack []byte) byte {
+	if len(stack) == 0 {
+		return 0
+	}
+	switch stack[len(stack)-1] {
+	case '{':
+		return '}'
+	case '(':
+		return ')'
+	}
+	return ']'
 }

@@ -101,15 +101,16 @@ func TestBundleSyntaxError(t *testing.T) {
 			t.Fatalf("want an error, got %v", diags)
 		}
 		d := diags[0]
-		if d.Message != "SyntaxError: Unexpected end of file" {
+		if d.Message != "SyntaxError: Expected '}', got '<eof>'" {
 			t.Errorf("message = %q", d.Message)
 		}
 		if !d.Span.IsValid() || d.Span.File.Name != "src/todo.ts" {
 			t.Fatalf("span = %+v", d.Span)
 		}
+		// Right after the last token ("5"), where Deno points too.
 		l, c := d.Span.File.LineCol(int(d.Span.Start))
-		if l != 3 || c != 31 {
-			t.Errorf("position = %d:%d, want 3:31 (end of file)", l, c)
+		if l != 2 || c != 3 {
+			t.Errorf("position = %d:%d, want 2:3 (after the 5)", l, c)
 		}
 	})
 	bundleBoth(t, files, "src/bad.ts", func(t *testing.T, res compiler.BundleResult, diags diag.List) {

@@ -3,6 +3,8 @@ package jsbundle
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -69,4 +71,36 @@ func TestConformanceModules(t *testing.T) {
 		})
 	}
 	t.Logf("%d module projects bundled, %d need the network", ok, network)
+}
+
+// TestConformanceTranspilationError checks the error-reports case whose
+// TypeScript does not parse: Exograph (Deno) reports "Expected '}', got
+// '<eof>'" with its caret right after the last token, printed as
+// "at src/todo.ts:2:4" (Deno's column there is one past the caret's
+// 1-based column, as its snippet shows). We put the caret on the same
+// character.
+func TestConformanceTranspilationError(t *testing.T) {
+	dir := filepath.Join("..", "..", "shared", "conformance", "error-reports", "transpilation-errors")
+	want, err := os.ReadFile(filepath.Join(dir, "error.txt"))
+	if err != nil {
+		t.Skipf("conformance case not found: %v", err)
+	}
+	m := regexp.MustCompile(`SyntaxError: (.*)\n[\s\S]*at (src/\S+):(\d+):(\d+)`).FindStringSubmatch(string(want))
+	if m == nil {
+		t.Fatalf("unexpected error.txt:\n%s", want)
+	}
+	sys, diags := compiler.Compile(compiler.Options{Root: dir, Bundler: New(Options{})})
+	if sys != nil || len(diags) == 0 {
+		t.Fatalf("the model built; want a transpilation error")
+	}
+	d := diags[0]
+	if d.Message != "SyntaxError: "+m[1] {
+		t.Errorf("message %q, want %q", d.Message, "SyntaxError: "+m[1])
+	}
+	line, col := d.Span.File.LineCol(int(d.Span.Start))
+	wantLine, _ := strconv.Atoi(m[3])
+	wantCol, _ := strconv.Atoi(m[4])
+	if d.Span.File.Name != m[2] || line != wantLine || col+1 != wantCol {
+		t.Errorf("at %s:%d:%d (Deno style %d:%d), want %s:%s:%s", d.Span.File.Name, line, col, line, col+1, m[2], m[3], m[4])
+	}
 }
