@@ -92,9 +92,20 @@ func Listen(cfg Config) (net.Listener, error) {
 
 // PrintBanner prints Exograph's start-up message.
 func PrintBanner(w io.Writer, cfg Config, addr net.Addr, elapsed time.Duration) {
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		// The configured host (0.0.0.0, localhost), not the wildcard the
+		// system reports ([::]).
+		addr = hostPort(net.JoinHostPort(cfg.Host, strconv.Itoa(tcp.Port)))
+	}
 	fmt.Fprintf(w, "Started server on %s in %.2f ms\n", addr, float64(elapsed.Microseconds())/1000)
 	fmt.Fprintf(w, "- GraphQL endpoint hosted at:\n\thttp://%s%s\n", addr, cfg.GraphQLPath)
 	if cfg.EnableRPC {
 		fmt.Fprintf(w, "- RPC endpoint hosted at:\n\thttp://%s%s\n", addr, cfg.RPCPath)
 	}
 }
+
+// hostPort is a net.Addr printed as given.
+type hostPort string
+
+func (h hostPort) Network() string { return "tcp" }
+func (h hostPort) String() string  { return string(h) }

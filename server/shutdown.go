@@ -37,7 +37,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.prod != nil {
 		timeout = s.prod.limits.ShutdownTimeout
 	}
-	s.log.Info("shutting down: waiting for in-flight requests", slog.Duration("timeout", timeout))
+	s.log.Info("shutting down: waiting for in-flight requests", slog.String("timeout", timeout.String()))
 	sctx := context.Background()
 	if timeout > 0 {
 		var cancel context.CancelFunc
