@@ -40,7 +40,7 @@ func (c *checker) checkMapping(f *Field) {
 	bad := false
 	for _, k := range keys {
 		if target.FieldByName(k) == nil {
-			c.errorf(f.src, f.mappingAnn, "check/column-mapping",
+			c.errorf(f.src, fieldNode{f.decl}, "check/column-mapping",
 				"Field '%s' specified in column mapping does not exist in type '%s'", k, target.Name)
 			bad = true
 		}
@@ -48,7 +48,7 @@ func (c *checker) checkMapping(f *Field) {
 	if !bad {
 		for _, pk := range target.PKFields() {
 			if _, ok := f.Mapping[pk.Name]; !ok {
-				c.errorf(f.src, f.mappingAnn, "check/column-mapping",
+				c.errorf(f.src, fieldNode{f.decl}, "check/column-mapping",
 					"Primary key field '%s' from type '%s' is missing in the column mapping", pk.Name, target.Name)
 				bad = true
 			}
