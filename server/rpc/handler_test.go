@@ -141,3 +141,29 @@ func TestDiscoverHTTP(t *testing.T) {
 		t.Errorf("rpc.discover: %.200s", out)
 	}
 }
+
+func TestModuleArg(t *testing.T) {
+	intT := ir.TypeRef{Kind: ir.KindScalar, Scalar: ir.Int}
+	if v, err := moduleArg("x", intT, json.Number("3")); err != nil || v != int64(3) {
+		t.Errorf("Int: %v %v", v, err)
+	}
+	if _, err := moduleArg("x", intT, "3"); err == nil || err.Error() != "Type mismatch at 'x': expected Int, got string" {
+		t.Errorf("Int from string: %v", err)
+	}
+	list := ir.TypeRef{Kind: ir.KindArray, Elem: &ir.TypeRef{Kind: ir.KindScalar, Scalar: ir.Float}}
+	v, err := moduleArg("xs", list, []any{json.Number("1.5")})
+	if err != nil || len(v.([]any)) != 1 || v.([]any)[0] != 1.5 {
+		t.Errorf("[Float]: %v %v", v, err)
+	}
+}
+
+func TestSnake(t *testing.T) {
+	for in, want := range map[string]string{
+		"asyncDivide": "async_divide", "userByEmail": "user_by_email", "createConcert": "create_concert",
+		"people": "people", "createURLShortener": "create_url_shortener", "getEnv": "get_env",
+	} {
+		if got := snake(in); got != want {
+			t.Errorf("snake(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
