@@ -68,7 +68,7 @@ func TestThroughServer(t *testing.T) {
 	if _, out := post(`{"jsonrpc":"2.0","id":3,"method":"get_logs"}`); out != `{"jsonrpc":"2.0","result":[],"id":3}` {
 		t.Errorf("rolled-back create is visible: %s", out)
 	}
-	if _, out := post(`{"jsonrpc":"2.0","id":4,"method":"create_log","params":{"data":{"timestamp":1,"text":"a"},"projection":"basic"}}`); out != `{"jsonrpc":"2.0","result":{"id":2,"timestamp":1,"text":"a"},"id":4}` // the rolled-back insert used id 1 {
+	if _, out := post(`{"jsonrpc":"2.0","id":4,"method":"create_log","params":{"data":{"timestamp":1,"text":"a"},"projection":"basic"}}`); out != `{"jsonrpc":"2.0","result":{"id":2,"timestamp":1,"text":"a"},"id":4}` { // the rolled-back insert used id 1
 		t.Errorf("create: %s", out)
 	}
 	if status, out := post(`{"jsonrpc":"2.0","method":"delete_logs"}`); status != http.StatusNoContent || out != "" {
