@@ -1,0 +1,119 @@
+// Command floor compares exo with "the floor": the same nested list query
+// served by a plain net/http handler running hand-written SQL over pgx.
+//
+//	go run ./bench/floor [-d 5s] [-c 1,16] [-cpuprofile exo.prof]
+//
+// It launches a throw-away PostgreSQL (dev/pg), creates the Chinook-like
+// model of chinook.exo (275 artists, 347 albums, 3,503 tracks), then serves
+// the query "50 albums, each with its artist and its tracks" (533 tracks,
+// ~55 KB of JSON) three ways on loopback:
+//
+//   - exo: the real server (server.New, Handler) over HTTP, GraphQL POST;
+//   - floor-json: the SQL shape Exograph generates (json_build_object and
+//     json_agg in correlated subselects), the text passed through as is;
+//   - floor-rows: one flat join (albums x artist x tracks) scanned as rows
+//     and written as JSON by hand, the cheapest shape for PostgreSQL
+//     (reference/PERFORMANCE-NOTES.md).
+//
+// All three answer the same JSON (checked before measuring) with the same
+// pool size, and are loaded by the same keep-alive clients (package load)
+// at each concurrency for the same duration. The report gives req/s,
+// p50/p99 latency and exo's throughput as a share of the best floor.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/exo-dev/exo/bench/floor/load"
+)
+
+func main() {
+	var (
+		dur     = flag.Duration("d", 5*time.Second, "measured duration per server and concurrency")
+		warm    = flag.Duration("warm", time.Second, "warm-up before each measurement")
+		conc    = flag.String("c", "1,16", "comma-separated concurrency levels")
+		pool    = flag.Int("pool", 10, "database connections per server (EXO_CONNECTION_POOL_SIZE)")
+		only    = flag.String("only", "", "comma-separated servers to measure (exo, floor-json, floor-rows); empty: all")
+		cpuprof = flag.String("cpuprofile", "", "write a CPU profile of the exo measurements to this file")
+	)
+	flag.Parse()
+	if err := run(*dur, *warm, *conc, *pool, *only, *cpuprof); err != nil {
+		fmt.Fprintln(os.Stderr, "floor:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dur, warm time.Duration, conc string, pool int, only, cpuprof string) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var levels []int
+	for _, s := range strings.Split(conc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("invalid concurrency %q", s)
+		}
+		levels = append(levels, n)
+	}
+	env, err := Setup(ctx, pool)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	if err := env.Check(); err != nil {
+		return err
+	}
+	fmt.Printf("nested list: 50 albums with artist and tracks (%d tracks, %d bytes of JSON); pool %d, %s per figure after %s warm-up\n",
+		env.Tracks, env.Size, pool, dur, warm)
+	selected := func(name string) bool {
+		return only == "" || strings.Contains(","+only+",", ","+name+",")
+	}
+	for _, c := range levels {
+		results := map[string]load.Result{}
+		for _, t := range env.Targets {
+			if !selected(t.Name) {
+				continue
+			}
+			var stop func()
+			if t.Name == "exo" && cpuprof != "" {
+				f, err := os.Create(fmt.Sprintf("%s.c%d", cpuprof, c))
+				if err != nil {
+					return err
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				stop = func() { pprof.StopCPUProfile(); f.Close() }
+			}
+			r := load.Run(ctx, t.URL, t.Body, c, warm, dur)
+			if stop != nil {
+				stop()
+			}
+			results[t.Name] = r
+			fmt.Printf("c=%-3d %-10s %s\n", c, t.Name, r)
+		}
+		exo, ok := results["exo"]
+		best := ""
+		for _, n := range []string{"floor-json", "floor-rows"} {
+			if r, ok := results[n]; ok && (best == "" || r.RPS() > results[best].RPS()) {
+				best = n
+			}
+		}
+		if ok && best != "" {
+			fmt.Printf("c=%-3d exo / %s (best floor) = %.0f%%", c, best, 100*exo.RPS()/results[best].RPS())
+			for _, n := range []string{"floor-json", "floor-rows"} {
+				if r, ok := results[n]; ok && n != best {
+					fmt.Printf("; exo / %s = %.0f%%", n, 100*exo.RPS()/r.RPS())
+				}
+			}
+			fmt.Println()
+		}
+	}
+	return nil
+}
