@@ -128,7 +128,9 @@ func TestHS256TokensOverHTTP(t *testing.T) {
 	valid := map[string]any{"sub": 1, "role": "user", "exp": now.Add(hour).Unix()}
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	hs := func(claims map[string]any) string { return rawToken(`{"alg":"HS256","typ":"JWT"}`, payload(claims), "hs256", key) }
+	hs := func(claims map[string]any) string {
+		return rawToken(`{"alg":"HS256","typ":"JWT"}`, payload(claims), "hs256", key)
+	}
 	goodSig := strings.Split(hs(valid), ".")[2]
 	bearer := func(s string) string { return "Bearer " + s }
 
