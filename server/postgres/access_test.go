@@ -253,6 +253,19 @@ func TestMutationCollectionResidues(t *testing.T) {
 		v.expectErr(data(false), MsgNotAuthorized)
 		v.expect(data(false, true), `{"name":"V","concerts":[{"published":false},{"published":true}]}`)
 	})
+	t.Run("create precheck: database-generated values do not constrain", func(t *testing.T) {
+		v.t = t
+		sys := testSystem()
+		gt0 := &ir.Expr{Kind: ir.ExprBinary, Op: ir.OpGt, Left: path(sys, "", concert, "id"), Right: &ir.Expr{Kind: ir.ExprLiteral, Lit: &ir.Literal{Kind: ir.LitInt, Int: 0}}}
+		sys.Entities[concert].Access.Create = gt0
+		use(sys)
+		v.expect(fa("createConcert", obj{"data": obj{"title": "G", "venue": obj{"id": int64(1)}, "published": true, "price": "1"}}, f("title")), `{"title":"G"}`)
+		// the rest of the rule still applies
+		sys.Entities[concert].Access.Create = &ir.Expr{Kind: ir.ExprBinary, Op: ir.OpAnd, Left: gt0,
+			Right: eqExpr(path(sys, "", concert, "published"), boolLit(true))}
+		use(sys)
+		v.expectErr(fa("createConcert", obj{"data": obj{"title": "G", "venue": obj{"id": int64(1)}, "published": false, "price": "1"}}, f("title")), MsgNotAuthorized)
+	})
 	t.Run("relation filter sees only visible rows", func(t *testing.T) {
 		v.t = t
 		sys := testSystem()

@@ -290,7 +290,7 @@ func (r *run) insert(ent int, data map[string]any, fixed []colVal) (map[string]a
 		vals = append(vals, cv.val)
 	}
 	if res != nil {
-		if err := r.precheck(ent, res, cols, vals, data); err != nil {
+		if err := r.precheck(ent, res, cols, vals, data, true); err != nil {
 			return nil, err
 		}
 	}
@@ -427,15 +427,21 @@ func (r *run) returningAll(p *planner, cols []string) ([]map[string]any, error) 
 	return out, nil
 }
 
-// precheck evaluates a create residual against the input values with one SELECT.
-func (r *run) precheck(ent int, res *ir.Expr, cols []string, vals []any, data map[string]any) error {
+// precheck evaluates the part of a create (or update) residual that the input values
+// determine with one SELECT; it fails with "Not authorized". Comparisons that read values the
+// input does not determine are not applicable (see inputPart).
+func (r *run) precheck(ent int, res *ir.Expr, cols []string, vals []any, data map[string]any, creating bool) error {
 	in := &inputRow{vals: make(map[string]any, len(cols)), data: data}
 	for i, c := range cols {
 		in.vals[c] = vals[i]
 	}
 	p := r.planner()
+	part, na := p.inputPart(res, ent, in, creating)
+	if na {
+		return nil
+	}
 	p.b.s("SELECT COALESCE(")
-	if err := p.expr(res, scope{ent: ent, input: in}); err != nil {
+	if err := p.expr(part, scope{ent: ent, input: in}); err != nil {
 		return err
 	}
 	p.b.s(", FALSE)")
@@ -456,15 +462,7 @@ func (r *run) updatePrecheck(ent int, res *ir.Expr, cols []string, vals []any) e
 	if res == nil || len(cols) == 0 {
 		return nil
 	}
-	in := &inputRow{vals: make(map[string]any, len(cols))}
-	for _, c := range cols {
-		in.vals[c] = nil
-	}
-	part, na := r.planner().inputPart(res, ent, in)
-	if na {
-		return nil
-	}
-	return r.precheck(ent, part, cols, vals, nil)
+	return r.precheck(ent, res, cols, vals, nil, false)
 }
 
 // selectKeys returns the JSON of the rows with the given keys (a list when many).
