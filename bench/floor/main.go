@@ -37,6 +37,7 @@ import (
 func main() {
 	var (
 		dur     = flag.Duration("d", 5*time.Second, "measured duration per server and concurrency")
+		rounds  = flag.Int("rounds", 5, "interleaved rounds the duration is split into (the machine is shared: alternating servers spreads its noise evenly)")
 		warm    = flag.Duration("warm", time.Second, "warm-up before each measurement")
 		conc    = flag.String("c", "1,16", "comma-separated concurrency levels")
 		pool    = flag.Int("pool", 10, "database connections per server (EXO_CONNECTION_POOL_SIZE)")
@@ -44,13 +45,13 @@ func main() {
 		cpuprof = flag.String("cpuprofile", "", "write a CPU profile of the exo measurements to this file")
 	)
 	flag.Parse()
-	if err := run(*dur, *warm, *conc, *pool, *only, *cpuprof); err != nil {
+	if err := run(*dur, *rounds, *warm, *conc, *pool, *only, *cpuprof); err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dur, warm time.Duration, conc string, pool int, only, cpuprof string) error {
+func run(dur time.Duration, rounds int, warm time.Duration, conc string, pool int, only, cpuprof string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var levels []int
@@ -74,29 +75,44 @@ func run(dur, warm time.Duration, conc string, pool int, only, cpuprof string) e
 	selected := func(name string) bool {
 		return only == "" || strings.Contains(","+only+",", ","+name+",")
 	}
+	if rounds < 1 {
+		rounds = 1
+	}
 	for _, c := range levels {
+		parts := map[string][]load.Result{}
+		for round := range rounds {
+			for _, t := range env.Targets {
+				if !selected(t.Name) {
+					continue
+				}
+				var stop func()
+				if t.Name == "exo" && cpuprof != "" && round == 0 {
+					f, err := os.Create(fmt.Sprintf("%s.c%d", cpuprof, c))
+					if err != nil {
+						return err
+					}
+					if err := pprof.StartCPUProfile(f); err != nil {
+						return err
+					}
+					stop = func() { pprof.StopCPUProfile(); f.Close() }
+				}
+				w := time.Duration(0)
+				if round == 0 {
+					w = warm
+				}
+				parts[t.Name] = append(parts[t.Name], load.Run(ctx, t.URL, t.Body, c, w, dur/time.Duration(rounds)))
+				if stop != nil {
+					stop()
+				}
+			}
+		}
 		results := map[string]load.Result{}
 		for _, t := range env.Targets {
-			if !selected(t.Name) {
-				continue
+			if rs, ok := parts[t.Name]; ok {
+				r := load.Combine(rs...)
+				results[t.Name] = r
+				fmt.Printf("c=%-3d %-10s %s\n", c, t.Name, r)
 			}
-			var stop func()
-			if t.Name == "exo" && cpuprof != "" {
-				f, err := os.Create(fmt.Sprintf("%s.c%d", cpuprof, c))
-				if err != nil {
-					return err
-				}
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				stop = func() { pprof.StopCPUProfile(); f.Close() }
-			}
-			r := load.Run(ctx, t.URL, t.Body, c, warm, dur)
-			if stop != nil {
-				stop()
-			}
-			results[t.Name] = r
-			fmt.Printf("c=%-3d %-10s %s\n", c, t.Name, r)
 		}
 		exo, ok := results["exo"]
 		best := ""

@@ -23,6 +23,8 @@ type Result struct {
 	Elapsed  time.Duration
 	P50, P99 time.Duration
 	Bytes    int64 // response bytes of one request
+
+	Latencies []time.Duration // of every successful request, sorted
 }
 
 // RPS is requests per second.
@@ -52,6 +54,32 @@ func Client(n int) *http.Client {
 	}, Timeout: 30 * time.Second}
 }
 
+// Combine merges the results of several runs of the same target
+// (interleaved rounds): requests and time add up, percentiles are over all
+// the latencies.
+func Combine(rs ...Result) Result {
+	var out Result
+	for _, r := range rs {
+		out.Requests += r.Requests
+		out.Errors += r.Errors
+		out.Elapsed += r.Elapsed
+		out.Latencies = append(out.Latencies, r.Latencies...)
+		if r.Bytes > 0 {
+			out.Bytes = r.Bytes
+		}
+	}
+	out.percentiles()
+	return out
+}
+
+func (r *Result) percentiles() {
+	slices.Sort(r.Latencies)
+	if n := len(r.Latencies); n > 0 {
+		r.P50 = r.Latencies[n*50/100]
+		r.P99 = r.Latencies[min(n-1, n*99/100)]
+	}
+}
+
 // Run posts body to url from c concurrent clients for d (after a warm-up
 // of warm, not counted) and measures every request. Bounded in time: it
 // stops by itself.
@@ -64,12 +92,8 @@ func Run(ctx context.Context, url string, body []byte, c int, warm, d time.Durat
 	start := time.Now()
 	lat, errs, size := loop(ctx, client, url, body, c, start.Add(d))
 	elapsed := time.Since(start)
-	slices.Sort(lat)
-	r := Result{Requests: len(lat), Errors: errs, Elapsed: elapsed, Bytes: size}
-	if len(lat) > 0 {
-		r.P50 = lat[len(lat)*50/100]
-		r.P99 = lat[min(len(lat)-1, len(lat)*99/100)]
-	}
+	r := Result{Requests: len(lat), Errors: errs, Elapsed: elapsed, Bytes: size, Latencies: lat}
+	r.percentiles()
 	return r
 }
 
