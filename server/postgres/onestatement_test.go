@@ -263,7 +263,7 @@ func (p *statementProxy) frontend(c io.Reader, up io.Writer) {
 			break
 		}
 	}
-	parsed := map[string]string{} // statement name -> SQL
+	parsed := map[string]string{}  // statement name -> SQL
 	portals := map[string]string{} // portal name -> SQL
 	for {
 		if _, err := io.ReadFull(r, hdr[:]); err != nil {
