@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/exo-dev/exo/schema"
 )
@@ -92,13 +94,24 @@ func (p *Plan) Apply(ctx context.Context, db Executor, allowDestructive bool) (e
 			continue
 		}
 		if _, err := tx.Exec(ctx, s.SQL); err != nil {
-			return fmt.Errorf("migration failed (rolled back) at\n%s\n%w", s.SQL, err)
+			return fmt.Errorf("migration failed (rolled back) at\n%s\n%w%s", s.SQL, err, hint(s.Change, err))
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit migration: %w", err)
 	}
 	return nil
+}
+
+// hint explains a failed statement when the cause is a common one: a new
+// NOT NULL column without a default cannot be added to a table with rows.
+func hint(c *schema.Change, err error) string {
+	var pe *pgconn.PgError
+	if c == nil || c.Kind != schema.AddColumn || c.Column == nil || !errors.As(err, &pe) || pe.Code != "23502" {
+		return ""
+	}
+	return fmt.Sprintf("\nhint: the table %s has rows and the new column %s is NOT NULL without a default: "+
+		"give the field a default value or make it optional in the model, or empty the table first", c.Name, c.Column.Name)
 }
 
 // NewPlan computes the migration that brings live to desired. Both should
@@ -144,6 +157,7 @@ func NewPlan(desired *schema.Schema, live *Live, renames []TableRename) *Plan {
 	sort.SliceStable(changes, func(i, j int) bool { return rank(changes[i].Kind) < rank(changes[j].Kind) })
 	r := renderer{desired: desired, live: lv, pkNames: pkNames}
 	renamedIndex := pairIndexRenames(changes)
+	withDrop := goWithDroppedTables(changes)
 	renamed := false
 	for i := range changes {
 		c := &changes[i]
@@ -158,13 +172,45 @@ func NewPlan(desired *schema.Schema, live *Live, renames []TableRename) *Plan {
 			renamed = true
 		}
 		for _, sql := range r.render(c) {
-			p.Statements = append(p.Statements, Statement{SQL: sql, Destructive: destructive(c), Change: c})
+			p.Statements = append(p.Statements, Statement{SQL: sql, Destructive: destructive(c) || withDrop[i], Change: c})
 		}
 	}
 	if !renamed {
 		p.Statements = append(p.Statements, renameStmts...)
 	}
 	return p
+}
+
+// goWithDroppedTables finds the foreign keys that move away from a table
+// the migration drops (say users moved to auth.users): dropping the old
+// constraint and adding the new one belong to the destructive drop. Run
+// without it, they would leave the kept rows pointing at an empty new table
+// (and the new constraint would fail on them); with the old table kept, the
+// old constraint stays.
+func goWithDroppedTables(changes []schema.Change) map[int]bool {
+	droppedTables := map[string]bool{}
+	for _, c := range changes {
+		if c.Kind == schema.DropTable {
+			droppedTables[key(c.Name)] = true
+		}
+	}
+	out := map[int]bool{}
+	if len(droppedTables) == 0 {
+		return out
+	}
+	repointed := map[string]bool{}
+	for i, c := range changes {
+		if c.Kind == schema.DropForeignKey && c.ForeignKey != nil && droppedTables[key(c.ForeignKey.RefTable)] {
+			out[i] = true
+			repointed[key(c.Name)+"\x00"+c.ForeignKey.Name] = true
+		}
+	}
+	for i, c := range changes {
+		if c.Kind == schema.AddForeignKey && c.ForeignKey != nil && repointed[key(c.Name)+"\x00"+c.ForeignKey.Name] {
+			out[i] = true
+		}
+	}
+	return out
 }
 
 // rank is the position of a change kind in a migration: schema's order,

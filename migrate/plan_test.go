@@ -16,6 +16,9 @@ func TestPlanScenarios(t *testing.T) {
 		name, old, new string
 		destructive    []string // substrings of the statements that must be destructive
 		safe           []string // substrings of statements that must not be
+		// keepRows: the old database has rows that the full migration
+		// cannot keep; only the non-destructive part is applied and checked.
+		keepRows bool
 	}{
 		{
 			name: "enum value added in the middle",
@@ -62,6 +65,16 @@ ALTER TABLE "b" ADD CONSTRAINT "b_a_fk" FOREIGN KEY ("ax", "ay") REFERENCES "a" 
 ALTER TABLE "b" ADD CONSTRAINT "b_a_fk" FOREIGN KEY ("ax", "ay") REFERENCES "a" ("x", "y");`,
 			safe: []string{`ALTER TABLE "a" DROP CONSTRAINT "a_pkey";`, `ALTER TABLE "a" ADD PRIMARY KEY ("y", "x");`},
 		},
+		{
+			name: "table moved to another schema: the foreign key goes with the drop",
+			old: `CREATE TABLE "users" ("id" INT PRIMARY KEY); CREATE TABLE "logs" ("id" INT PRIMARY KEY, "owner_id" INT NOT NULL);
+ALTER TABLE "logs" ADD CONSTRAINT "logs_owner_fk" FOREIGN KEY ("owner_id") REFERENCES "users"; INSERT INTO "users" VALUES (1); INSERT INTO "logs" VALUES (1, 1);`,
+			new: `CREATE SCHEMA "auth"; CREATE TABLE "auth"."users" ("id" INT PRIMARY KEY); CREATE TABLE "logs" ("id" INT PRIMARY KEY, "owner_id" INT NOT NULL);
+ALTER TABLE "logs" ADD CONSTRAINT "logs_owner_fk" FOREIGN KEY ("owner_id") REFERENCES "auth"."users";`,
+			safe:        []string{`CREATE TABLE "auth"."users"`},
+			destructive: []string{`DROP TABLE "users"`, `ALTER TABLE "logs" DROP CONSTRAINT "logs_owner_fk";`, `ALTER TABLE "logs" ADD CONSTRAINT "logs_owner_fk" FOREIGN KEY ("owner_id") REFERENCES "auth"."users";`},
+			keepRows:    true,
+		},
 	}
 	ctx := context.Background()
 	for _, c := range cases {
@@ -92,6 +105,12 @@ ALTER TABLE "b" ADD CONSTRAINT "b_a_fk" FOREIGN KEY ("ax", "ay") REFERENCES "a" 
 					t.Errorf("%q should not be destructive", st.SQL)
 				}
 			}
+			if c.keepRows {
+				if err := plan.Apply(ctx, db, false); err != nil {
+					t.Fatalf("the non-destructive part fails: %v\n%s", err, plan.Script(false))
+				}
+				return
+			}
 			if err := plan.Apply(ctx, db, true); err != nil {
 				t.Fatalf("%v\n%s", err, plan.Script(true))
 			}
@@ -112,6 +131,17 @@ func TestApplyRollsBack(t *testing.T) {
 	}}
 	err := plan.Apply(ctx, db, true)
 	if err == nil || !strings.Contains(err.Error(), "rolled back") {
+		t.Fatalf("Apply: %v", err)
+	}
+	if strings.Contains(err.Error(), "hint:") {
+		t.Errorf("hint without a planned change: %v", err)
+	}
+	// a planned NOT NULL column without a default on a table with rows
+	// fails with a hint
+	add := &schema.Change{Kind: schema.AddColumn, Name: schema.Name{Name: "t"}, Column: &schema.Column{Name: "x", Type: "integer"}}
+	plan = &Plan{Statements: []Statement{{SQL: `ALTER TABLE "t" ADD "x" INT NOT NULL;`, Change: add}}}
+	err = plan.Apply(ctx, db, false)
+	if err == nil || !strings.Contains(err.Error(), "hint: the table t has rows and the new column x is NOT NULL without a default") {
 		t.Fatalf("Apply: %v", err)
 	}
 	var ok bool
