@@ -1,6 +1,8 @@
 package exotest
 
 import (
+	"github.com/exo-dev/exo/internal/wildcard"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -196,28 +198,4 @@ func (s *Suite) testName(p *Project, path string) string {
 // Match reports whether name matches the wildcard pattern: '*' matches any
 // run of characters (including '/'), '?' any single character, everything
 // else itself.
-func Match(pattern, name string) bool {
-	p, n := []rune(pattern), []rune(name)
-	// Iterative wildcard matching with backtracking to the last '*'.
-	pi, ni, star, mark := 0, 0, -1, 0
-	for ni < len(n) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == n[ni]):
-			pi++
-			ni++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, ni
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			ni = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
-}
+func Match(pattern, name string) bool { return wildcard.Match(pattern, name) }

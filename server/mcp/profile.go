@@ -1,6 +1,8 @@
 package mcp
 
 import (
+	"github.com/exo-dev/exo/internal/wildcard"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -40,38 +42,11 @@ func (s *Selector) allows(op, model string, def bool) bool {
 
 func matchAny(patterns []string, s string) bool {
 	for _, p := range patterns {
-		if wildMatch(p, s) {
+		if wildcard.Match(p, s) {
 			return true
 		}
 	}
 	return false
-}
-
-// wildMatch matches s against a pattern with `*` (any run) and `?` (one character), like
-// Rust's wildmatch crate.
-func wildMatch(p, s string) bool {
-	pr, sr := []rune(p), []rune(s)
-	pi, si, star, mark := 0, 0, -1, 0
-	for si < len(sr) {
-		switch {
-		case pi < len(pr) && (pr[pi] == '?' || pr[pi] == sr[si]):
-			pi++
-			si++
-		case pi < len(pr) && pr[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			si = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(pr) && pr[pi] == '*' {
-		pi++
-	}
-	return pi == len(pr)
 }
 
 // ParseProfiles reads the [[mcp.profiles]] tables of an exo.toml. It understands the subset

@@ -1,6 +1,8 @@
 package modules
 
 import (
+	"github.com/exo-dev/exo/internal/wildcard"
+
 	"context"
 	"encoding/json"
 	"sort"
@@ -34,7 +36,7 @@ func Matches(p *ir.Expr, sel string) bool {
 		case ir.LitBool:
 			return p.Lit.Bool
 		case ir.LitString:
-			return wildMatch(p.Lit.Str, sel)
+			return wildcard.Match(p.Lit.Str, sel)
 		}
 	case ir.ExprNot:
 		return !Matches(p.Left, sel)
@@ -47,34 +49,6 @@ func Matches(p *ir.Expr, sel string) bool {
 		}
 	}
 	return false
-}
-
-// wildMatch matches s against pattern with `*` (any run of characters)
-// and `?` (one character), as Exograph's WildMatch does.
-func wildMatch(pattern, s string) bool {
-	p, t := []rune(pattern), []rune(s)
-	pi, ti := 0, 0
-	star, mark := -1, 0
-	for ti < len(t) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == t[ti]):
-			pi++
-			ti++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, ti
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			ti = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
 }
 
 func selector(t graphql.OperationType, name string) string {
