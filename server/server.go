@@ -136,6 +136,8 @@ func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Se
 	if mh != nil {
 		s.mux.Handle(cfg.MCPPath, s.withRequestContext(mh))
 	}
+	// GraphiQL at cfg.PlaygroundPath ("Introspection is disabled" when it is off); playground.go.
+	s.mountPlayground()
 	return s, nil
 }
 
