@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/exo-dev/exo/dev"
 	"github.com/exo-dev/exo/dev/pg"
 )
 
@@ -155,7 +156,7 @@ func TestYoloLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, took := waitFor(t, addr, `{ todos(orderBy: {id: ASC}) { title note } }`, 30*time.Second, noErrors)
-	t.Logf("edit to new field served: %s (includes the 200 ms debounce)", took)
+	t.Logf("edit to new field served: %s (includes the %s debounce)", took, dev.DefaultDebounce)
 	if got := string(r.Data["todos"]); !strings.Contains(got, `"kept"`) || !strings.Contains(got, `"note":null`) {
 		t.Errorf("after adding a field: %s", got)
 	}
