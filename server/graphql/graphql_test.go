@@ -338,3 +338,22 @@ func TestDeepNestingRejected(t *testing.T) {
 		t.Errorf("brackets in strings counted: %.200s", got)
 	}
 }
+
+// Resolvers can point errors at argument values (Exograph's @range errors do).
+func TestArgLocations(t *testing.T) {
+	var got map[string]Location
+	h := &Handler{Schema: loadTestSchema(t), Resolver: ResolverFunc(func(_ context.Context, _ *Operation, f *Field) (json.RawMessage, error) {
+		got = f.ArgLocations
+		return json.RawMessage(`null`), nil
+	})}
+	q := "query($w: VenueFilter) {\n  venues(limit: 2, where: $w) {\n    id\n  }\n}"
+	r, err := ParseRequest([]byte(`{"variables": {"w": {"name": {"eq": "x"}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Execute(context.Background(), &Request{Query: q, Variables: r.Variables})
+	want := map[string]Location{"limit": {Line: 2, Column: 17}, "where": {Line: 2, Column: 27}}
+	if len(got) != len(want) || got["limit"] != want["limit"] || got["where"] != want["where"] {
+		t.Errorf("ArgLocations = %v, want %v", got, want)
+	}
+}

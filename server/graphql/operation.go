@@ -63,6 +63,9 @@ type Field struct {
 	Kind  FieldKind
 	// Arguments maps argument names to resolved values; nil when the field has none.
 	Arguments map[string]any
+	// ArgLocations maps the names of the arguments written in the document to where their
+	// values start (errors about an argument's value point there, as Exograph's do).
+	ArgLocations map[string]Location
 	// Definition is the schema field (nil for __typename). ParentType is the type the field was
 	// selected on; Type is the named type of the field's value (nil for __typename).
 	Definition *ast.FieldDefinition

@@ -293,11 +293,12 @@ func (v *validator) field(s *ast.Field, parent *ast.Definition, depth, limit int
 		f.Definition = def
 		f.Type = v.schema.Types[def.Type.Name()]
 	}
-	args, err := v.arguments(s, def, pos)
+	args, argLocs, err := v.arguments(s, def, pos)
 	if err != nil {
 		return nil, err
 	}
 	f.Arguments = args
+	f.ArgLocations = argLocs
 	if len(s.SelectionSet) > 0 {
 		f.HasSelectionSet = true
 		t := f.Type
@@ -313,9 +314,9 @@ func (v *validator) field(s *ast.Field, parent *ast.Definition, depth, limit int
 }
 
 // arguments resolves and validates the arguments of a field.
-func (v *validator) arguments(s *ast.Field, def *ast.FieldDefinition, pos Location) (map[string]any, *Error) {
+func (v *validator) arguments(s *ast.Field, def *ast.FieldDefinition, pos Location) (map[string]any, map[string]Location, *Error) {
 	if len(s.Arguments) == 0 && len(def.Arguments) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var unknown []string
 	for _, a := range s.Arguments {
@@ -324,9 +325,10 @@ func (v *validator) arguments(s *ast.Field, def *ast.FieldDefinition, pos Locati
 		}
 	}
 	if len(unknown) > 0 {
-		return nil, errAt("Argument(s) '"+debugList(unknown)+"' invalid for '"+s.Name+"'", pos)
+		return nil, nil, errAt("Argument(s) '"+debugList(unknown)+"' invalid for '"+s.Name+"'", pos)
 	}
 	args := make(map[string]any, len(def.Arguments))
+	var locs map[string]Location
 	for _, ad := range def.Arguments {
 		a := s.Arguments.ForName(ad.Name)
 		c := coercion{v: v, fieldName: s.Name, fieldPos: pos}
@@ -334,45 +336,49 @@ func (v *validator) arguments(s *ast.Field, def *ast.FieldDefinition, pos Locati
 			if ad.DefaultValue != nil {
 				raw, err := v.rawValue(ad.DefaultValue)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				c.valuePos = loc(ad.DefaultValue.Position)
 				val, err := c.coerce(raw, ad.Type, ad.Name, true)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				args[ad.Name] = val
 				continue
 			}
 			if ad.Type.NonNull {
-				return nil, errAt("Required argument '"+ad.Name+"' not found", pos)
+				return nil, nil, errAt("Required argument '"+ad.Name+"' not found", pos)
 			}
 			continue
 		}
 		c.valuePos = loc(a.Value.Position)
+		if locs == nil {
+			locs = make(map[string]Location, len(s.Arguments))
+		}
+		locs[ad.Name] = c.valuePos
 		raw, err := v.rawValue(a.Value)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if raw == absent {
 			if ad.DefaultValue != nil {
 				if raw, err = v.rawValue(ad.DefaultValue); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			} else {
 				if ad.Type.NonNull {
-					return nil, errAt("Required argument '"+ad.Name+"' not found", c.valuePos)
+					return nil, nil, errAt("Required argument '"+ad.Name+"' not found", c.valuePos)
 				}
 				continue
 			}
 		}
 		val, err := c.coerce(raw, ad.Type, ad.Name, true)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		args[ad.Name] = val
 	}
-	return args, nil
+	return args, locs, nil
 }
 
 // debugList formats names like Rust's {:?} of a Vec<String> after quote removal: [a, b].

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/exo-dev/exo/ir"
+	"github.com/exo-dev/exo/server/graphql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -36,6 +37,11 @@ type Solver interface {
 type Error struct {
 	Message string
 	Err     error
+	// Locations, when set, are where the error points in the document (the value of the
+	// argument an input validation error is about, as Exograph reports @range violations).
+	Locations []graphql.Location
+	// inputArg marks errors about a value of the mutation's data argument.
+	inputArg bool
 }
 
 func (e *Error) Error() string {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/exo-dev/exo/ir"
+	"github.com/exo-dev/exo/server/graphql"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -221,13 +222,30 @@ func (e *Engine) ResolveOn(ctx context.Context, q Querier, f *Field) (json.RawMe
 		}
 		return r.queryJSON(p)
 	case OpCreate, OpCreateMany:
-		return r.create(op, f)
+		v, err := r.create(op, f)
+		return v, atArg(err, f, "data")
 	case OpUpdate, OpUpdateMany:
-		return r.update(op, f)
+		v, err := r.update(op, f)
+		return v, atArg(err, f, "data")
 	case OpDelete, OpDeleteMany:
 		return r.delete(op, f)
 	}
 	return nil, fmt.Errorf("postgres: unsupported operation %q", f.Name)
+}
+
+// atArg points an input validation error at the value of argument arg in the document.
+func atArg(err error, f *Field, arg string) error {
+	pe, ok := err.(*Error)
+	if !ok || !pe.inputArg || pe.Locations != nil {
+		return err
+	}
+	l, ok := f.ArgLocations[arg]
+	if !ok {
+		return err
+	}
+	c := *pe
+	c.Locations = []graphql.Location{l}
+	return &c
 }
 
 // Plan returns the SQL and arguments of a query root field without running it (for tests,

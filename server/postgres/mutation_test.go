@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+
+	"github.com/exo-dev/exo/server/graphql"
 )
 
 func TestMutations(t *testing.T) {
@@ -44,6 +46,15 @@ func TestMutations(t *testing.T) {
 		v.expectErr(fa("createConcert", obj{"data": obj{"title": "X", "venue": obj{"id": int64(999)}, "published": true, "price": "1"}}, f("id")), MsgOperationFailed)
 		v.expectErr(fa("createConcert", obj{"data": obj{"title": "X", "venue": obj{"id": int64(1)}, "published": true, "price": "1", "rank": int64(-1)}}, f("id")),
 			"Invalid value for 'range': min = 0, provided value = -1")
+		// the error points at the value of the data argument
+		rf := fa("createConcert", obj{"data": obj{"title": "X", "venue": obj{"id": int64(1)}, "published": true, "price": "1", "rank": int64(101)}}, f("id"))
+		rf.ArgLocations = map[string]graphql.Location{"data": {Line: 2, Column: 23}}
+		_, err := v.e.ResolveOn(v.ctx, v.conn, rf)
+		ge, ok := GraphQLError(err).(*graphql.Error)
+		if !ok || ge.Message != "Invalid value for 'range': max = 100, provided value = 101" ||
+			len(ge.Locations) != 1 || ge.Locations[0] != (graphql.Location{Line: 2, Column: 23}) {
+			t.Errorf("range error: %#v", GraphQLError(err))
+		}
 		v.expectErr(fa("createConcert", obj{"data": obj{"title": "X", "venue": obj{"id": int64(1)}, "published": true, "price": "1", "rank": int64(70000)}}, f("id")),
 			"Unable to convert input to the expected type: trying to convert the 'rank' field to the '16-bit integer' type")
 		v.expectErr(fa("createConcert", obj{"data": obj{"title": "X", "venue": obj{"id": int64(1)}, "published": true, "price": "1", "data": "!!"}}, f("id")),

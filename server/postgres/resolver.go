@@ -64,7 +64,7 @@ func (r *Resolver) Resolve(ctx context.Context, op *graphql.Operation, f *graphq
 func GraphQLError(err error) error {
 	var e *Error
 	if errors.As(err, &e) {
-		return graphql.NewError(e.Message)
+		return &graphql.Error{Message: e.Message, Locations: e.Locations}
 	}
 	return err
 }

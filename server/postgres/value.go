@@ -320,17 +320,20 @@ func checkRange(f *ir.Field, x float64, text string) error {
 		return nil
 	}
 	if rg.HasMin && x < rg.Min {
-		return &Error{Message: "Invalid value for 'range': min = " + rangeText(rg.MinText, rg.Min) + ", provided value = " + text}
+		return &Error{Message: "Invalid value for 'range': min = " + rangeText(rg.MinText, rg.Min) + ", provided value = " + text, inputArg: true}
 	}
 	if rg.HasMax && x > rg.Max {
-		return &Error{Message: "Invalid value for 'range': max = " + rangeText(rg.MaxText, rg.Max) + ", provided value = " + text}
+		return &Error{Message: "Invalid value for 'range': max = " + rangeText(rg.MaxText, rg.Max) + ", provided value = " + text, inputArg: true}
 	}
 	return nil
 }
 
+// rangeText shows a @range bound as Exograph does (Rust's Display of the parsed number): an
+// integer literal verbatim, a float bound as its shortest form ("-1.0" shows as -1).
 func rangeText(text string, v float64) string {
-	if text != "" {
-		return strings.Trim(text, `"`)
+	t := strings.Trim(text, `"`)
+	if _, err := strconv.ParseInt(t, 10, 64); err == nil {
+		return t
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
