@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -158,7 +159,9 @@ func startTmux(t *testing.T, name string, env []string, args []string, cols, row
 	}
 	r := &tmuxRun{t: t, socket: fmt.Sprintf("exo-%s-%d", name, os.Getpid()), marker: filepath.Join(t.TempDir(), "exited")}
 	var cmd strings.Builder
-	cmd.WriteString("env EXO_CLI_TEST_MAIN=1")
+	// The shell survives Ctrl-C (SIGINT to the foreground process group in
+	// plain mode) to record the exit status; the trap is not inherited.
+	cmd.WriteString("trap : INT; env EXO_CLI_TEST_MAIN=1")
 	for _, e := range env {
 		fmt.Fprintf(&cmd, " %q", e)
 	}
@@ -393,5 +396,94 @@ func TestYoloInTmux(t *testing.T) {
 	}
 	if s := r.screen(); !strings.Contains(s, "the temporary database was removed") {
 		t.Errorf("no stop message on the terminal:\n%s", s)
+	}
+}
+
+// TestDevDriftInTmux drives `exo dev --no-tui` on a real terminal (tmux)
+// against a database with rows: model edits that need destructive
+// migrations ask on the terminal; "n" keeps the old schema (and the old
+// API answers meanwhile), "y" applies the migration, and the rows are kept.
+func TestDevDriftInTmux(t *testing.T) {
+	dir := writeProject(t, todoModel)
+	model := filepath.Join(dir, "src", "index.exo")
+	dbURL, conn := dbWith(t, "")
+	ctx := context.Background()
+	r := startTmux(t, "dev", []string{"EXO_POSTGRES_URL=" + dbURL, "TMPDIR=" + privateTempDir(t)},
+		[]string{"dev", "--no-tui", "--read-write", "-p", "0", dir}, 160, 50)
+	screen := r.waitScreen("the start-up", 30*time.Second, func(s string) bool { return strings.Contains(s, "Started server on") })
+	m := regexp.MustCompile(`Started server on (\S+)`).FindStringSubmatch(screen)
+	addr := m[1]
+	if !strings.Contains(screen, "Migration successful!") {
+		t.Errorf("the empty database was not migrated at start-up:\n%s", screen)
+	}
+	for _, title := range []string{"first", "second"} {
+		code, resp, err := postGraphQL(addr, fmt.Sprintf(`mutation { createTodo(data: {title: %q, completed: true}) { id } }`, title))
+		if err != nil || !noErrors(code, resp) {
+			t.Fatalf("createTodo: %d %v %+v", code, err, resp.Errors)
+		}
+	}
+	columnType := func(col string) string {
+		var typ string
+		err := conn.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'todos'::regclass AND attname = $1 AND NOT attisdropped`, col).Scan(&typ)
+		if err != nil {
+			return ""
+		}
+		return typ
+	}
+	titles := func() string {
+		var s string
+		if err := conn.QueryRow(ctx, `SELECT coalesce(string_agg(title, ',' ORDER BY id), '') FROM todos`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	// Drift 1: a field removed (DROP COLUMN): answered no.
+	noCompleted := strings.Replace(todoModel, "    completed: Boolean\n", "", 1)
+	if err := os.WriteFile(model, []byte(noCompleted), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.waitScreen("the first prompt", 10*time.Second, func(s string) bool {
+		return strings.Count(s, "Apply this destructive migration? [y/N]") == 1
+	})
+	if code, resp, err := postGraphQL(addr, `{ todos { title completed } }`); err != nil || !noErrors(code, resp) {
+		t.Errorf("the old API does not answer while the prompt waits: %d %v %+v", code, err, resp.Errors)
+	}
+	r.keys("n", "Enter")
+	screen = r.waitScreen("the refusal", 10*time.Second, func(s string) bool { return strings.Contains(s, "Continuing with the old schema") })
+	if !strings.Contains(screen, `DROP COLUMN "completed"`) {
+		t.Errorf("the prompt does not show the migration:\n%s", screen)
+	}
+	if columnType("completed") != "boolean" {
+		t.Errorf("the column was dropped although the answer was no")
+	}
+
+	// Drift 2: title narrowed to VARCHAR(50) as well: answered yes.
+	narrowed := strings.Replace(noCompleted, "title: String", "@maxLength(50) title: String", 1)
+	if err := os.WriteFile(model, []byte(narrowed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.waitScreen("the second prompt", 10*time.Second, func(s string) bool {
+		return strings.Count(s, "Apply this destructive migration? [y/N]") == 2
+	})
+	r.keys("y", "Enter")
+	r.waitScreen("the migration", 10*time.Second, func(s string) bool { return strings.Count(s, "Migration successful!") == 2 })
+	if got := columnType("title"); got != "character varying(50)" {
+		t.Errorf("title column is %q after the migration, want character varying(50)", got)
+	}
+	if got := columnType("completed"); got != "" {
+		t.Errorf("completed column still there (%s) after the accepted migration", got)
+	}
+	if got := titles(); got != "first,second" {
+		t.Errorf("rows after the migration: %q, want first,second", got)
+	}
+	if code, resp, err := postGraphQL(addr, `{ todos(orderBy: {id: ASC}) { title } }`); err != nil || !noErrors(code, resp) ||
+		strings.Join(strings.Fields(string(resp.Data["todos"])), "") != `[{"title":"first"},{"title":"second"}]` {
+		t.Errorf("the new model is not served with the kept rows: %d %v %+v %s", code, err, resp.Errors, resp.Data["todos"])
+	}
+
+	r.keys("C-c")
+	if code := r.exitCode(30 * time.Second); code != "0" {
+		t.Errorf("exo dev exited with %s after Ctrl-C; screen:\n%s", code, r.screen())
 	}
 }
