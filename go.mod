@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	ariga.io/atlas v1.2.3 // indirect
+	github.com/BurntSushi/toml v1.5.0 // indirect
 	github.com/MicahParks/jwkset v0.11.3 // indirect
 	github.com/MicahParks/keyfunc/v3 v3.9.0 // indirect
 	github.com/agnivade/levenshtein v1.2.2 // indirect

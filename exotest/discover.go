@@ -1,13 +1,13 @@
 package exotest
 
 import (
-	"github.com/exo-dev/exo/internal/wildcard"
-
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/exo-dev/exo/internal/wildcard"
 )
 
 // TestCase is one discovered .exotest file.

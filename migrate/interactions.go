@@ -2,8 +2,9 @@ package migrate
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/exo-dev/exo/schema"
 )
@@ -19,116 +20,38 @@ type Interactions struct {
 	RenameTables []TableRename
 }
 
-// ParseInteractions reads an --interactions file:
+// ParseInteractions reads an --interactions file (TOML):
 //
 //	[[rename-table]]
 //	old-table = "todos"
 //	new-table = "t_todos"
 //
-// Only this shape is accepted, so a small reader suffices (no TOML
-// dependency): comments, blank lines, [[rename-table]] headers and
-// basic-string or literal-string key/value pairs. Anything else is an error
-// with its line number.
+// Only [[rename-table]] tables with both keys are accepted; anything else is
+// an error naming where it is.
 func ParseInteractions(src string) (*Interactions, error) {
-	in := &Interactions{}
-	var cur *TableRename
-	var curLine int
-	finish := func() error {
-		if cur == nil {
-			return nil
-		}
-		if cur.Old == "" || cur.New == "" {
-			return fmt.Errorf("line %d: [[rename-table]] needs both old-table and new-table", curLine)
-		}
-		in.RenameTables = append(in.RenameTables, *cur)
-		cur = nil
-		return nil
+	var raw struct {
+		RenameTable []struct {
+			Old string `toml:"old-table"`
+			New string `toml:"new-table"`
+		} `toml:"rename-table"`
 	}
-	for i, line := range strings.Split(src, "\n") {
-		ln := i + 1
-		line = strings.TrimSpace(stripComment(line))
-		if line == "" {
-			continue
-		}
-		if strings.HasPrefix(line, "[") {
-			if err := finish(); err != nil {
-				return nil, err
-			}
-			h := strings.Join(strings.Fields(line), "")
-			if h != "[[rename-table]]" {
-				return nil, fmt.Errorf("line %d: unsupported section %s (only [[rename-table]] is supported)", ln, line)
-			}
-			cur, curLine = &TableRename{}, ln
-			continue
-		}
-		eq := strings.IndexByte(line, '=')
-		if eq < 0 {
-			return nil, fmt.Errorf("line %d: expected key = \"value\"", ln)
-		}
-		k := unquoteKey(strings.TrimSpace(line[:eq]))
-		v, err := parseTOMLString(strings.TrimSpace(line[eq+1:]))
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %v", ln, err)
-		}
-		if cur == nil {
-			return nil, fmt.Errorf("line %d: key %q outside a [[rename-table]] section", ln, k)
-		}
-		switch k {
-		case "old-table":
-			cur.Old = v
-		case "new-table":
-			cur.New = v
-		default:
-			return nil, fmt.Errorf("line %d: unknown key %q in [[rename-table]] (expected old-table or new-table)", ln, k)
-		}
-	}
-	if err := finish(); err != nil {
+	md, err := toml.Decode(src, &raw)
+	if err != nil {
 		return nil, err
+	}
+	if undec := md.Undecoded(); len(undec) > 0 {
+		return nil, fmt.Errorf("unsupported key %q (only [[rename-table]] with old-table and new-table is supported)", undec[0].String())
+	}
+	in := &Interactions{}
+	for i, r := range raw.RenameTable {
+		if r.Old == "" || r.New == "" {
+			return nil, fmt.Errorf("[[rename-table]] number %d needs both old-table and new-table", i+1)
+		}
+		in.RenameTables = append(in.RenameTables, TableRename{Old: r.Old, New: r.New})
 	}
 	return in, nil
 }
 
-// stripComment removes a # comment outside quotes.
-func stripComment(s string) string {
-	var q byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case q != 0 && c == '\\' && q == '"':
-			i++
-		case q != 0 && c == q:
-			q = 0
-		case q == 0 && (c == '"' || c == '\''):
-			q = c
-		case q == 0 && c == '#':
-			return s[:i]
-		}
-	}
-	return s
-}
-
-func unquoteKey(k string) string {
-	if v, err := parseTOMLString(k); err == nil {
-		return v
-	}
-	return k
-}
-
-func parseTOMLString(v string) (string, error) {
-	switch {
-	case len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'':
-		return v[1 : len(v)-1], nil
-	case len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"':
-		s, err := strconv.Unquote(v)
-		if err != nil {
-			return "", fmt.Errorf("invalid string %s", v)
-		}
-		return s, nil
-	}
-	return "", fmt.Errorf("expected a quoted string, got %s", v)
-}
-
-// parseTableName reads "table" or "schema.table" (public when unqualified).
 func parseTableName(s string) schema.Name {
 	if i := strings.IndexByte(s, '.'); i >= 0 {
 		n := schema.Name{Schema: s[:i], Name: s[i+1:]}

@@ -1,11 +1,12 @@
 package mcp
 
 import (
-	"github.com/exo-dev/exo/internal/wildcard"
-
 	"fmt"
-	"strconv"
 	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/exo-dev/exo/internal/wildcard"
 )
 
 // Profile selects the operations one pair of tools exposes (exo.toml [[mcp.profiles]]).
@@ -49,108 +50,51 @@ func matchAny(patterns []string, s string) bool {
 	return false
 }
 
-// ParseProfiles reads the [[mcp.profiles]] tables of an exo.toml. It understands the subset
-// of TOML these tables use: `key = "string"` and `dotted.key = ["a", "b"]` lines, comments,
-// and other tables (ignored).
+// ParseProfiles reads the [[mcp.profiles]] tables of an exo.toml:
+//
+//	[[mcp.profiles]]
+//	name = "readonly"
+//	queries.operations.include = ["todos*"]
+//	mutations.models.exclude = ["User"]
+//
+// Other tables are ignored; an unknown key inside a profile is an error.
 func ParseProfiles(data []byte) ([]Profile, error) {
-	var out []Profile
-	var cur *Profile
-	for n, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(stripComment(line))
-		if line == "" {
-			continue
-		}
-		if strings.HasPrefix(line, "[") {
-			if strings.ReplaceAll(line, " ", "") == "[[mcp.profiles]]" {
-				out = append(out, Profile{})
-				cur = &out[len(out)-1]
-			} else {
-				cur = nil
-			}
-			continue
-		}
-		if cur == nil {
-			continue
-		}
-		key, val, ok := strings.Cut(line, "=")
-		if !ok {
-			return nil, fmt.Errorf("exo.toml:%d: expected key = value", n+1)
-		}
-		key = strings.TrimSpace(key)
-		val = strings.TrimSpace(val)
-		if key == "name" {
-			s, err := strconv.Unquote(val)
-			if err != nil {
-				return nil, fmt.Errorf("exo.toml:%d: name must be a string", n+1)
-			}
-			cur.Name = s
-			continue
-		}
-		list, err := parseStringArray(val)
-		if err != nil {
-			return nil, fmt.Errorf("exo.toml:%d: %s: %v", n+1, key, err)
-		}
-		var dst *[]string
-		switch key {
-		case "queries.operations.include":
-			dst = &cur.Queries.OpsInclude
-		case "queries.operations.exclude":
-			dst = &cur.Queries.OpsExclude
-		case "queries.models.include":
-			dst = &cur.Queries.ModelsInclude
-		case "queries.models.exclude":
-			dst = &cur.Queries.ModelsExclude
-		case "mutations.operations.include":
-			dst = &cur.Mutations.OpsInclude
-		case "mutations.operations.exclude":
-			dst = &cur.Mutations.OpsExclude
-		case "mutations.models.include":
-			dst = &cur.Mutations.ModelsInclude
-		case "mutations.models.exclude":
-			dst = &cur.Mutations.ModelsExclude
-		default:
-			return nil, fmt.Errorf("exo.toml:%d: unknown profile key %q", n+1, key)
-		}
-		*dst = list
+	type patterns struct {
+		Include []string `toml:"include"`
+		Exclude []string `toml:"exclude"`
 	}
-	for i, p := range out {
+	type selector struct {
+		Operations patterns `toml:"operations"`
+		Models     patterns `toml:"models"`
+	}
+	var raw struct {
+		MCP struct {
+			Profiles []struct {
+				Name      string   `toml:"name"`
+				Queries   selector `toml:"queries"`
+				Mutations selector `toml:"mutations"`
+			} `toml:"profiles"`
+		} `toml:"mcp"`
+	}
+	md, err := toml.Decode(string(data), &raw)
+	if err != nil {
+		return nil, fmt.Errorf("exo.toml: %w", err)
+	}
+	for _, k := range md.Undecoded() {
+		if len(k) > 2 && k[0] == "mcp" && k[1] == "profiles" {
+			return nil, fmt.Errorf("exo.toml: unknown profile key %q", strings.Join(k[2:], "."))
+		}
+	}
+	conv := func(s selector) Selector {
+		return Selector{OpsInclude: s.Operations.Include, OpsExclude: s.Operations.Exclude,
+			ModelsInclude: s.Models.Include, ModelsExclude: s.Models.Exclude}
+	}
+	out := make([]Profile, 0, len(raw.MCP.Profiles))
+	for i, p := range raw.MCP.Profiles {
 		if p.Name == "" {
 			return nil, fmt.Errorf("exo.toml: profile %d has no name", i+1)
 		}
-	}
-	return out, nil
-}
-
-func stripComment(line string) string {
-	inStr := false
-	for i, r := range line {
-		switch {
-		case r == '"':
-			inStr = !inStr
-		case r == '#' && !inStr:
-			return line[:i]
-		}
-	}
-	return line
-}
-
-func parseStringArray(v string) ([]string, error) {
-	if !strings.HasPrefix(v, "[") || !strings.HasSuffix(v, "]") {
-		return nil, fmt.Errorf("expected an array of strings")
-	}
-	inner := strings.TrimSpace(v[1 : len(v)-1])
-	out := []string{}
-	for inner != "" {
-		if inner[0] != '"' {
-			return nil, fmt.Errorf("expected a string in %s", v)
-		}
-		end := strings.IndexByte(inner[1:], '"')
-		if end < 0 {
-			return nil, fmt.Errorf("unterminated string in %s", v)
-		}
-		out = append(out, inner[1:end+1])
-		inner = strings.TrimSpace(inner[end+2:])
-		inner = strings.TrimSpace(strings.TrimPrefix(inner, ","))
+		out = append(out, Profile{Name: p.Name, Queries: conv(p.Queries), Mutations: conv(p.Mutations)})
 	}
 	return out, nil
 }

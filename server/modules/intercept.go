@@ -1,8 +1,6 @@
 package modules
 
 import (
-	"github.com/exo-dev/exo/internal/wildcard"
-
 	"context"
 	"encoding/json"
 	"sort"
@@ -10,6 +8,8 @@ import (
 	"github.com/exo-dev/exo/ir"
 	"github.com/exo-dev/exo/jsrt"
 	"github.com/exo-dev/exo/server/graphql"
+
+	"github.com/exo-dev/exo/internal/wildcard"
 )
 
 type interceptor struct {
