@@ -26,9 +26,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/exo-dev/exo/bench/floor/load"
@@ -42,13 +44,40 @@ func main() {
 		conc    = flag.String("c", "1,16", "comma-separated concurrency levels")
 		pool    = flag.Int("pool", 10, "database connections per server (EXO_CONNECTION_POOL_SIZE)")
 		only    = flag.String("only", "", "comma-separated servers to measure (exo, floor-json, floor-rows); empty: all")
-		cpuprof = flag.String("cpuprofile", "", "write a CPU profile of the exo measurements to this file")
+		cpuprof = flag.String("cpuprofile", "", "write a CPU profile of exo's first round (per concurrency) to this file")
+		hold    = flag.Bool("hold", false, "set up, print the database and server URLs and wait for an interrupt (to load them with another tool)")
 	)
 	flag.Parse()
+	if *hold {
+		if err := holdOpen(*pool); err != nil {
+			fmt.Fprintln(os.Stderr, "floor:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*dur, *rounds, *warm, *conc, *pool, *only, *cpuprof); err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		os.Exit(1)
 	}
+}
+
+func holdOpen(pool int) error {
+	env, err := Setup(context.Background(), pool)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	if err := env.Check(); err != nil {
+		return err
+	}
+	fmt.Println("database:", env.DBURL)
+	for _, t := range env.Targets {
+		fmt.Printf("%s: POST %s %s\n", t.Name, t.URL, t.Body)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	return nil
 }
 
 func run(dur time.Duration, rounds int, warm time.Duration, conc string, pool int, only, cpuprof string) error {
