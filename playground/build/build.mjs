@@ -89,6 +89,7 @@ const prefix = [
   '<meta charset="utf-8">',
   '<meta name="viewport" content="width=device-width, initial-scale=1">',
   '<title>Exo Playground</title>',
+  '<link rel="icon" href="data:,">',
   '<script>window.exoConfig=',
 ].join('\n');
 const placeholder = '/*EXO_CONFIG*/null';
