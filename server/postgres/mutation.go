@@ -732,15 +732,8 @@ func (r *run) nestedUpdates(ent int, data map[string]any, row map[string]any) er
 		if !ok {
 			return userErr("Invalid argument '%s'", f.Name)
 		}
-		if cv, ok := ops["create"]; ok && cv != nil {
-			items, err := dataList(cv)
-			if err != nil {
-				return err
-			}
-			if err := r.createChildren(f, items, row); err != nil {
-				return err
-			}
-		}
+		// Exograph's order: nested updates, then creations, then deletions (it shows in the
+		// physical order of rows, which unordered queries return)
 		if uv, ok := ops["update"]; ok && uv != nil {
 			items, err := dataList(uv)
 			if err != nil {
@@ -750,6 +743,15 @@ func (r *run) nestedUpdates(ent int, data map[string]any, row map[string]any) er
 				if err := r.updateChild(f, item, row); err != nil {
 					return err
 				}
+			}
+		}
+		if cv, ok := ops["create"]; ok && cv != nil {
+			items, err := dataList(cv)
+			if err != nil {
+				return err
+			}
+			if err := r.createChildren(f, items, row); err != nil {
+				return err
 			}
 		}
 		if dv, ok := ops["delete"]; ok && dv != nil {

@@ -112,3 +112,14 @@ func TestTransactionRollback(t *testing.T) {
 	}
 	v.expect(fa("employeesAgg", obj{"where": obj{"name": obj{"eq": "Temp"}}}, f("id", f("count"))), `{"id":{"count":0}}`)
 }
+
+// Nested operations run in Exograph's order (update, create, delete), which shows in the
+// physical order of the rows that unordered queries return.
+func TestNestedUpdateOrder(t *testing.T) {
+	v := newEnv(t, Options{})
+	v.expect(fa("updateVenue", obj{"id": int64(1), "data": obj{"concerts": obj{
+		"create": list{obj{"title": "New", "published": true, "price": "1"}},
+		"update": list{obj{"id": int64(1), "title": "Rock 2"}},
+		"delete": list{obj{"id": int64(2)}},
+	}}}, fa("concerts", nil, f("title"))), `{"concerts":[{"title":"Rock 2"},{"title":"New"}]}`)
+}
