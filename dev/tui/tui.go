@@ -38,6 +38,16 @@ type EventMsg dev.Event
 // InfoMsg updates the static information (e.g. once the server listens).
 type InfoMsg Info
 
+// AskMsg puts a yes/no question on the dashboard (say, whether to apply a
+// destructive migration). Answer (buffered) receives true for y, false for
+// n, Enter or Esc, and false when the dashboard quits first. A new question
+// answers a pending one with false.
+type AskMsg struct {
+	Question string
+	Detail   string
+	Answer   chan<- bool
+}
+
 const (
 	maxOps  = 10
 	maxLogs = 500
@@ -68,6 +78,7 @@ type Model struct {
 	width    int
 	height   int
 	quitting bool
+	ask      *AskMsg
 }
 
 // New returns the initial model.
@@ -87,6 +98,14 @@ func (m Model) ShowingLogs() bool { return m.showLogs }
 // Ops returns the recent operations, most recent last.
 func (m Model) Ops() []dev.Op { return m.ops }
 
+// Asking returns the pending question ("" when none).
+func (m Model) Asking() string {
+	if m.ask == nil {
+		return ""
+	}
+	return m.ask.Question
+}
+
 // Logs returns the log lines kept.
 func (m Model) Logs() []string { return m.logs }
 
@@ -97,6 +116,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 	case InfoMsg:
 		m.info = Info(msg)
+	case AskMsg:
+		m = m.answer(false)
+		m.ask = &msg
 	case EventMsg:
 		m = m.event(dev.Event(msg))
 	case tea.KeyMsg:
@@ -105,7 +127,33 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// answer sends a to the pending question, if any, and clears it.
+func (m Model) answer(a bool) Model {
+	if m.ask != nil {
+		select {
+		case m.ask.Answer <- a:
+		default:
+		}
+		m.ask = nil
+	}
+	return m
+}
+
 func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if m.ask != nil {
+		switch k.String() {
+		case "y", "Y":
+			m.flash = "Answered yes"
+			return m.answer(true), nil
+		case "n", "N", "enter", "esc":
+			m.flash = "Answered no"
+			return m.answer(false), nil
+		case "q", "ctrl+c":
+			m = m.answer(false)
+		default:
+			return m, nil
+		}
+	}
 	switch k.String() {
 	case "q", "ctrl+c", "esc":
 		if k.String() == "esc" && m.showLogs {
@@ -246,6 +294,15 @@ func (m Model) View() string {
 
 	b.WriteString(boxStyle.Width(width).Render(m.buildView(width)))
 	b.WriteString("\n")
+
+	if m.ask != nil {
+		q := errStyle.Render(m.ask.Question) + "  " + keyStyle.Render("y") + " yes · " + keyStyle.Render("n") + " no"
+		if m.ask.Detail != "" {
+			q += "\n" + clipLines(m.ask.Detail, 12, width)
+		}
+		b.WriteString(boxStyle.Width(width).Render(q))
+		b.WriteString("\n")
+	}
 
 	if m.showLogs {
 		b.WriteString(boxStyle.Width(width).Render(m.logsView(width)))
@@ -390,6 +447,19 @@ func (p *Program) Stop() error {
 	p.p.Quit()
 	<-p.done
 	return p.err
+}
+
+// Ask puts a yes/no question on the dashboard and waits for the answer
+// (false when the dashboard ends first).
+func (p *Program) Ask(question, detail string) bool {
+	answer := make(chan bool, 1)
+	p.p.Send(AskMsg{Question: question, Detail: detail, Answer: answer})
+	select {
+	case a := <-answer:
+		return a
+	case <-p.done:
+		return false
+	}
 }
 
 // Done is closed when the dashboard has ended.

@@ -137,3 +137,48 @@ func TestLogsBounded(t *testing.T) {
 		t.Error("empty view on a tiny window")
 	}
 }
+
+func TestAsk(t *testing.T) {
+	m := newModel()
+	first := make(chan bool, 1)
+	m, _ = update(t, m, AskMsg{Question: "Apply this destructive migration?", Detail: `ALTER TABLE "todos" DROP COLUMN "done";`, Answer: first})
+	if m.Asking() == "" {
+		t.Fatal("no pending question")
+	}
+	v := m.View()
+	for _, want := range []string{"Apply this destructive migration?", `DROP COLUMN "done"`, "y yes", "n no"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	// other keys do nothing while asking
+	m, _ = update(t, m, key("r"))
+	if m.Asking() == "" || len(first) != 0 {
+		t.Fatal("r answered the question")
+	}
+	m, _ = update(t, m, key("y"))
+	if m.Asking() != "" || len(first) != 1 || !<-first {
+		t.Fatal("y did not answer yes")
+	}
+	if strings.Contains(m.View(), `DROP COLUMN "done"`) {
+		t.Error("question still shown after the answer")
+	}
+	// a new question answers a pending one with no; n answers no
+	second, third := make(chan bool, 1), make(chan bool, 1)
+	m, _ = update(t, m, AskMsg{Question: "one?", Answer: second})
+	m, _ = update(t, m, AskMsg{Question: "two?", Answer: third})
+	if a := <-second; a {
+		t.Error("replaced question answered yes")
+	}
+	m, _ = update(t, m, key("n"))
+	if a := <-third; a {
+		t.Error("n answered yes")
+	}
+	// quitting answers no and quits
+	fourth := make(chan bool, 1)
+	m, _ = update(t, m, AskMsg{Question: "three?", Answer: fourth})
+	m, cmd := update(t, m, key("ctrl+c"))
+	if len(fourth) != 1 || <-fourth || !m.Quitting() || cmd == nil {
+		t.Error("ctrl+c while asking did not answer no and quit")
+	}
+}

@@ -193,7 +193,9 @@ func runDevLoop(ctx context.Context, stdio IO, o loopOptions) error {
 		switch {
 		case o.allowDestructive:
 			d.Confirm = func(string) bool { return true }
-		case !useTUI && isTTY(stdio.In):
+		case useTUI:
+			d.Confirm = func(script string) bool { return prog.Ask("Apply this destructive migration?", script) }
+		case isTTY(stdio.In):
 			d.Confirm = func(string) bool { return confirm(stdio, "Apply this destructive migration? [y/N] ") }
 		}
 		prepare = d.Prepare

@@ -399,22 +399,43 @@ func TestYoloInTmux(t *testing.T) {
 	}
 }
 
-// TestDevDriftInTmux drives `exo dev --no-tui` on a real terminal (tmux)
-// against a database with rows: model edits that need destructive
-// migrations ask on the terminal; "n" keeps the old schema (and the old
-// API answers meanwhile), "y" applies the migration, and the rows are kept.
+// TestDevDriftInTmux drives `exo dev` on a real terminal (tmux), with the
+// dashboard and with --no-tui, against a database with rows: model edits
+// that need destructive migrations ask on the terminal; "n" keeps the old
+// schema (and the old API answers meanwhile), "y" applies the migration,
+// and the rows are kept.
 func TestDevDriftInTmux(t *testing.T) {
+	for _, dashboard := range []bool{true, false} {
+		name := "plain"
+		if dashboard {
+			name = "dashboard"
+		}
+		t.Run(name, func(t *testing.T) { testDevDrift(t, dashboard) })
+	}
+}
+
+func testDevDrift(t *testing.T, dashboard bool) {
 	dir := writeProject(t, todoModel)
 	model := filepath.Join(dir, "src", "index.exo")
 	dbURL, conn := dbWith(t, "")
 	ctx := context.Background()
-	r := startTmux(t, "dev", []string{"EXO_POSTGRES_URL=" + dbURL, "TMPDIR=" + privateTempDir(t)},
-		[]string{"dev", "--no-tui", "--read-write", "-p", "0", dir}, 160, 50)
-	screen := r.waitScreen("the start-up", 30*time.Second, func(s string) bool { return strings.Contains(s, "Started server on") })
-	m := regexp.MustCompile(`Started server on (\S+)`).FindStringSubmatch(screen)
-	addr := m[1]
-	if !strings.Contains(screen, "Migration successful!") {
-		t.Errorf("the empty database was not migrated at start-up:\n%s", screen)
+	args := []string{"dev", "--read-write", "-p", "0", dir}
+	if !dashboard {
+		args = append(args, "--no-tui")
+	}
+	r := startTmux(t, "dev", []string{"EXO_POSTGRES_URL=" + dbURL, "TMPDIR=" + privateTempDir(t)}, args, 160, 50)
+	var addr string
+	if dashboard {
+		screen := r.waitScreen("the dashboard", 30*time.Second, func(s string) bool {
+			return strings.Contains(s, "served after") && strings.Contains(s, "Migration successful!")
+		})
+		addr = regexp.MustCompile(`http://(localhost:\d+)/graphql`).FindStringSubmatch(screen)[1]
+	} else {
+		screen := r.waitScreen("the start-up", 30*time.Second, func(s string) bool { return strings.Contains(s, "Started server on") })
+		addr = regexp.MustCompile(`Started server on (\S+)`).FindStringSubmatch(screen)[1]
+		if !strings.Contains(screen, "Migration successful!") {
+			t.Errorf("the empty database was not migrated at start-up:\n%s", screen)
+		}
 	}
 	for _, title := range []string{"first", "second"} {
 		code, resp, err := postGraphQL(addr, fmt.Sprintf(`mutation { createTodo(data: {title: %q, completed: true}) { id } }`, title))
@@ -437,6 +458,7 @@ func TestDevDriftInTmux(t *testing.T) {
 		}
 		return s
 	}
+	const question = "Apply this destructive migration?"
 
 	// Drift 1: a field removed (DROP COLUMN): answered no.
 	noCompleted := strings.Replace(todoModel, "    completed: Boolean\n", "", 1)
@@ -444,16 +466,18 @@ func TestDevDriftInTmux(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.waitScreen("the first prompt", 10*time.Second, func(s string) bool {
-		return strings.Count(s, "Apply this destructive migration? [y/N]") == 1
+		return strings.Count(s, question) == 1 && strings.Contains(s, `DROP COLUMN "completed"`)
 	})
 	if code, resp, err := postGraphQL(addr, `{ todos { title completed } }`); err != nil || !noErrors(code, resp) {
 		t.Errorf("the old API does not answer while the prompt waits: %d %v %+v", code, err, resp.Errors)
 	}
 	r.keys("n", "Enter")
-	screen = r.waitScreen("the refusal", 10*time.Second, func(s string) bool { return strings.Contains(s, "Continuing with the old schema") })
-	if !strings.Contains(screen, `DROP COLUMN "completed"`) {
-		t.Errorf("the prompt does not show the migration:\n%s", screen)
-	}
+	r.waitScreen("the refusal", 10*time.Second, func(s string) bool {
+		if dashboard {
+			return !strings.Contains(s, question) && strings.Contains(s, "The database schema differs from the model")
+		}
+		return strings.Contains(s, "Continuing with the old schema")
+	})
 	if columnType("completed") != "boolean" {
 		t.Errorf("the column was dropped although the answer was no")
 	}
@@ -464,10 +488,21 @@ func TestDevDriftInTmux(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.waitScreen("the second prompt", 10*time.Second, func(s string) bool {
-		return strings.Count(s, "Apply this destructive migration? [y/N]") == 2
+		if dashboard {
+			return strings.Contains(s, question) && strings.Contains(s, "TYPE VARCHAR(50)")
+		}
+		return strings.Count(s, question) == 2
 	})
-	r.keys("y", "Enter")
-	r.waitScreen("the migration", 10*time.Second, func(s string) bool { return strings.Count(s, "Migration successful!") == 2 })
+	r.keys("y")
+	if !dashboard {
+		r.keys("Enter")
+	}
+	r.waitScreen("the migration", 10*time.Second, func(s string) bool {
+		if dashboard {
+			return !strings.Contains(s, question) && strings.Contains(s, "Migration successful!")
+		}
+		return strings.Count(s, "Migration successful!") == 2
+	})
 	if got := columnType("title"); got != "character varying(50)" {
 		t.Errorf("title column is %q after the migration, want character varying(50)", got)
 	}
@@ -477,9 +512,8 @@ func TestDevDriftInTmux(t *testing.T) {
 	if got := titles(); got != "first,second" {
 		t.Errorf("rows after the migration: %q, want first,second", got)
 	}
-	if code, resp, err := postGraphQL(addr, `{ todos(orderBy: {id: ASC}) { title } }`); err != nil || !noErrors(code, resp) ||
-		strings.Join(strings.Fields(string(resp.Data["todos"])), "") != `[{"title":"first"},{"title":"second"}]` {
-		t.Errorf("the new model is not served with the kept rows: %d %v %+v %s", code, err, resp.Errors, resp.Data["todos"])
+	if resp, _ := waitFor(t, addr, `{ todos(orderBy: {id: ASC}) { title } }`, 5*time.Second, noErrors); strings.Join(strings.Fields(string(resp.Data["todos"])), "") != `[{"title":"first"},{"title":"second"}]` {
+		t.Errorf("the new model is not served with the kept rows: %s", resp.Data["todos"])
 	}
 
 	r.keys("C-c")

@@ -56,9 +56,9 @@ dropping requests.
 After each build it plans the migration from the database to the model.
 Non-destructive migrations are applied automatically, in one transaction.
 Destructive ones (drops, narrowing type changes) are shown and applied only
-with --allow-destructive-changes or when you answer yes at the prompt (plain
-mode on a terminal); otherwise the new model is served against the old
-schema.`,
+with --allow-destructive-changes or when you answer yes at the prompt (on
+the dashboard, or in plain mode on a terminal); otherwise the new model is
+served against the old schema.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.readWriteSet = cmd.Flags().Changed("read-write")
