@@ -139,7 +139,10 @@ async function exoFetch(url, init) {
     // operations run against the remote endpoint.
     target = upstreamURL;
   }
-  return window.fetch(target, Object.assign({}, init, { headers, credentials: 'include' }));
+  // Cookies go along (cross-origin too) only when the token travels in one:
+  // a server answering CORS with "*" refuses credentialed requests.
+  const credentials = config.jwtSourceCookie ? 'include' : 'same-origin';
+  return window.fetch(target, Object.assign({}, init, { headers, credentials }));
 }
 
 const fetcher = createGraphiQLFetcher({ url: localURL, fetch: exoFetch });
