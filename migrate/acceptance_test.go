@@ -216,10 +216,16 @@ func TestConformanceMigrateKeepsRows(t *testing.T) {
 				n += len(rows)
 			}
 			destructive := 0
+			var activeDrops []string // drops of constraints, indexes, defaults ... (no data)
 			for _, s := range plan.Statements {
 				if s.Destructive {
 					destructive++
+				} else if strings.Contains(strings.ToUpper(s.SQL), "DROP ") {
+					activeDrops = append(activeDrops, strings.Join(strings.Fields(s.SQL), " "))
 				}
+			}
+			if len(activeDrops) > 0 {
+				refused += fmt.Sprintf("; active non-data drops: %q", activeDrops)
 			}
 			status := "ok"
 			if t.Failed() {
