@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
@@ -302,6 +303,22 @@ func (t sqlTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 		span.SetAttributes(attribute.Int64("db.response.returned_rows", data.CommandTag.RowsAffected()))
 	}
 	span.End()
+}
+
+// TraceAcquireStart and TraceAcquireEnd make sqlTracer a
+// pgxpool.AcquireTracer: a request that cannot get a connection (the server
+// is shutting down or unreachable, so connecting fails) lost its database
+// as much as one whose session was terminated mid-statement.
+func (t sqlTracer) TraceAcquireStart(ctx context.Context, _ *pgxpool.Pool, _ pgxpool.TraceAcquireStartData) context.Context {
+	return ctx
+}
+
+func (t sqlTracer) TraceAcquireEnd(ctx context.Context, _ *pgxpool.Pool, data pgxpool.TraceAcquireEndData) {
+	if data.Err != nil && isConnectionFailure(data.Err) {
+		if st := stateFrom(ctx); st != nil {
+			st.dbFailure = data.Err
+		}
+	}
 }
 
 // isConnectionFailure reports whether err means the session is gone rather
