@@ -40,7 +40,9 @@ func ParseInteractions(src string) (*Interactions, error) {
 		return nil, err
 	}
 	if undec := md.Undecoded(); len(undec) > 0 {
-		return nil, fmt.Errorf("unsupported key %q (only [[rename-table]] with old-table and new-table is supported)", undec[0].String())
+		k := undec[0]
+		return nil, fmt.Errorf("line %d: unsupported key %q (only [[rename-table]] with old-table and new-table is supported)",
+			lineOf(src, k[len(k)-1]), k.String())
 	}
 	in := &Interactions{}
 	for i, r := range raw.RenameTable {
@@ -136,4 +138,15 @@ func renameCandidates(desired, live *schema.Schema) (dropped, created []schema.N
 		}
 	}
 	return dropped, created
+}
+
+// lineOf returns the 1-based number of the first line mentioning name (the
+// TOML decoder does not report where an unknown key is).
+func lineOf(src, name string) int {
+	for i, line := range strings.Split(src, "\n") {
+		if strings.Contains(line, name) {
+			return i + 1
+		}
+	}
+	return 1
 }
