@@ -23,6 +23,7 @@ import (
 	"github.com/exo-dev/exo/dev/tui"
 	"github.com/exo-dev/exo/diag"
 	"github.com/exo-dev/exo/ir"
+	"github.com/exo-dev/exo/server"
 )
 
 // loopOptions configure runDevLoop, the common body of exo yolo and exo dev.
@@ -74,8 +75,14 @@ func runDevLoop(ctx context.Context, stdio IO, o loopOptions) error {
 		seed = string(b)
 	}
 
-	env := modeEnv(o.dir, o.mode, o.environ)
-	env["EXO_ENV"] = o.mode
+	// The .env files of the project for the mode, under the process
+	// environment, as exo-server and exo serve read them.
+	system := server.EnvMap(o.environ)
+	system["EXO_ENV"] = o.mode
+	env, err := server.LoadEnvFiles(o.dir, system)
+	if err != nil {
+		return withExitCode(ExitUsage, err)
+	}
 	var notes []string // printed once the UI is up
 	var jwtNote string
 	switch {
