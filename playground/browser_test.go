@@ -16,8 +16,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/exo-dev/exo/compiler"
 	"github.com/exo-dev/exo/internal/pgtest"
 	"github.com/exo-dev/exo/ir"
@@ -72,25 +70,15 @@ func compileModel(t *testing.T, src string) *ir.System {
 // newDatabase returns a database with the tables of sys and a few rows.
 func newDatabase(t *testing.T, sys *ir.System) string {
 	t.Helper()
-	ctx := context.Background()
-	dbURL := pgtest.New(t)
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	stmts := append(schema.FromIR(sys).DDL(),
 		`INSERT INTO concerts (title) VALUES ('Exo Live at the Playground')`,
 		`INSERT INTO memos (note) VALUES ('only-for-admins-42')`)
-	if strings.Contains(strings.Join(stmts, "\n"), "CREATE TABLE \"bands\"") {
-		stmts = append(stmts, `INSERT INTO bands (name) VALUES ('The Live Updates')`)
-	}
-	for _, stmt := range stmts {
-		if _, err := conn.Exec(ctx, stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
+	for _, e := range sys.Entities {
+		if e.Name == "Band" {
+			stmts = append(stmts, `INSERT INTO bands (name) VALUES ('The Live Updates')`)
 		}
 	}
-	return dbURL
+	return pgtest.NewFromTemplate(t, strings.Join(stmts, ";\n")+";")
 }
 
 // testServer is an exo server over HTTP whose system can be swapped (as
