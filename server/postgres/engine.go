@@ -220,6 +220,9 @@ func (e *Engine) ResolveOn(ctx context.Context, q Querier, f *Field) (json.RawMe
 		if err := p.rootQuery(op, f); err != nil {
 			return nil, err
 		}
+		if p.flat != nil {
+			return r.queryFlat(p, p.flat)
+		}
 		return r.queryJSON(p)
 	case OpCreate, OpCreateMany:
 		v, err := r.create(op, f)

@@ -14,6 +14,8 @@ type planner struct {
 	// cte maps an entity to the name of a data-modifying CTE that access predicates read
 	// instead of its table (see finalSelect).
 	cte map[int]string
+	// flat is set when rootQuery planned the flat-rows shape (flatrows.go).
+	flat *flatPlan
 }
 
 func (p *planner) ent(i int) *ir.Entity { return &p.sys.Entities[i] }
@@ -53,6 +55,11 @@ type parent struct {
 func (p *planner) rootQuery(op rootOp, f *Field) error {
 	switch op.kind {
 	case OpCollection:
+		fp, err := p.planFlat(op.entity, f.Arguments, f.Selections)
+		if err != nil || fp != nil {
+			p.flat = fp
+			return err
+		}
 		return p.collection(op.entity, f.Arguments, f.Selections, nil, true)
 	case OpAggregate:
 		return p.aggregate(op.entity, f.Arguments, f.Selections, nil, true)

@@ -7,8 +7,8 @@ import (
 )
 
 func TestPlanSQLShapeBuildObject(t *testing.T) {
-	useRowJSON = false
-	defer func() { useRowJSON = true }()
+	useRowJSON, useFlatRows = false, false
+	defer func() { useRowJSON, useFlatRows = true, true }()
 	e := New(testSystem(), Options{})
 	root := fa("concerts", obj{"where": obj{"title": obj{"eq": "Rock"}}, "orderBy": list{obj{"title": "DESC"}}, "limit": int64(2)},
 		f("id"), f("venue", f("name")))
@@ -33,6 +33,8 @@ func TestPlanSQLShapeBuildObject(t *testing.T) {
 }
 
 func TestPlanSQLShapeRow(t *testing.T) {
+	useFlatRows = false
+	defer func() { useFlatRows = true }()
 	e := New(testSystem(), Options{})
 	root := fa("concerts", obj{"where": obj{"title": obj{"eq": "Rock"}}, "orderBy": list{obj{"title": "DESC"}}, "limit": int64(2)},
 		f("id"), f("venue", f("name")))

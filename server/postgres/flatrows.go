@@ -1,0 +1,469 @@
+package postgres
+
+import (
+	"encoding/json"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/exo-dev/exo/ir"
+)
+
+// The flat-rows shape serves collection queries without building JSON in
+// PostgreSQL: one statement returns plain rows (the root list joined with
+// its to-one relations and at most one nested list per level, LEFT JOIN
+// LATERAL, each list numbered with row_number()), and the server writes the
+// JSON while it reads them. Building JSON with json_agg/row_to_json costs
+// PostgreSQL 2-3x more than returning the rows (bench/floor,
+// reference/PERFORMANCE-NOTES.md), and the database is the shared resource.
+//
+// Only selections whose JSON is plain text of the row are eligible (Int,
+// String, Boolean, Uuid and Decimal columns; to-one relations through
+// their own foreign key; lists forming a single chain); anything else
+// (aggregates, __typename, sibling lists, other scalar types ...) uses the
+// JSON shape. Both give the same JSON values (TestFlatRowsSameAsJSON).
+
+// useFlatRows enables the flat-rows shape for eligible collection queries.
+var useFlatRows = true
+
+type flatKind uint8
+
+const (
+	flatNumber flatKind = iota // Int: the text is the JSON number
+	flatString                 // String, Uuid, Decimal (as text)
+	flatBool
+	flatObject // a to-one relation
+)
+
+// flatNode is one row source of the statement: the root, a nested list or
+// a to-one relation.
+type flatNode struct {
+	ent   int
+	alias string
+	list  bool
+	items []flatItem
+	child int // index in items of the nested list, -1 when none
+	col   int // column of the row number (list) or presence flag (to-one)
+
+	// the source
+	args map[string]any
+	sel  []*Field
+	par  *parent
+	res  *ir.Expr
+}
+
+type flatItem struct {
+	key  string
+	kind flatKind
+	col  int
+	fd   *ir.Field
+	node *flatNode
+}
+
+// flatPlan is a planned flat-rows statement.
+type flatPlan struct {
+	root *flatNode
+	// lists are the list nodes from the root down (their row numbers order the rows).
+	lists []*flatNode
+}
+
+// flatEligible reports whether a field of type t can be written from its
+// text form, and how.
+func flatScalar(fd *ir.Field) (flatKind, bool) {
+	if fd.Kind != ir.FieldScalar || fd.Type.Kind != ir.KindScalar {
+		return 0, false
+	}
+	switch fd.Type.Scalar {
+	case ir.Int:
+		return flatNumber, true
+	case ir.String, ir.Uuid, ir.Decimal:
+		return flatString, true
+	case ir.Boolean:
+		return flatBool, true
+	}
+	return 0, false
+}
+
+// planFlat plans the flat-rows statement of a root collection, or returns
+// nil when the selection is not eligible (nothing is written then).
+func (p *planner) planFlat(ent int, args map[string]any, sel []*Field) (*flatPlan, error) {
+	if !useFlatRows || !p.flatEligible(ent, sel, true, 0) {
+		return nil, nil
+	}
+	fp := &flatPlan{}
+	root, err := p.flatNode(fp, ent, true, args, sel, nil)
+	if err != nil {
+		return nil, err
+	}
+	fp.root = root
+	b := &p.b
+	b.s("SELECT ")
+	n := 0
+	p.flatColumns(root, &n)
+	b.s(" FROM ")
+	if err := p.flatFrom(root, true); err != nil {
+		return nil, err
+	}
+	b.s(" ORDER BY ")
+	for i, l := range fp.lists {
+		if i > 0 {
+			b.s(", ")
+		}
+		b.col(l.alias, "__exo_n")
+	}
+	return fp, nil
+}
+
+// flatEligible checks the selection before anything is written: depth
+// counts the lists above (the chain), list tells whether sel is a list's.
+func (p *planner) flatEligible(ent int, sel []*Field, list bool, depth int) bool {
+	if len(sel) == 0 || depth > 8 {
+		return false
+	}
+	e := p.ent(ent)
+	info := &p.r.e.ents[ent]
+	lists := 0
+	for _, f := range sel {
+		fi, ok := info.fields[f.Name]
+		if !ok {
+			return false // __typename, aggregates, distances
+		}
+		fd := &e.Fields[fi]
+		if fd.Kind != ir.FieldRelation {
+			if _, ok := flatScalar(fd); !ok || len(f.Selections) > 0 {
+				return false
+			}
+			continue
+		}
+		switch fd.Relation.Kind {
+		case ir.ManyToOne, ir.OneToOneOwner:
+			if !p.flatEligible(fd.Relation.Target, f.Selections, false, depth) {
+				return false
+			}
+		case ir.OneToMany:
+			lists++
+			if !list || lists > 1 || !p.flatEligible(fd.Relation.Target, f.Selections, true, depth+1) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// flatNode builds the node of a row source: access residuals (as the JSON
+// shape computes them) and aliases.
+func (p *planner) flatNode(fp *flatPlan, ent int, list bool, args map[string]any, sel []*Field, par *parent) (*flatNode, error) {
+	res, err := p.r.queryResidual(ent)
+	if err != nil {
+		return nil, err
+	}
+	if res, err = p.selResidual(ent, res, sel); err != nil {
+		return nil, err
+	}
+	n := &flatNode{ent: ent, alias: p.b.alias(), list: list, child: -1, args: args, sel: sel, par: par, res: res}
+	if list {
+		fp.lists = append(fp.lists, n)
+	}
+	e := p.ent(ent)
+	info := &p.r.e.ents[ent]
+	for _, f := range sel {
+		fd := &e.Fields[info.fields[f.Name]]
+		if _, err := p.r.fieldResidual(fd, accessQuery); err != nil {
+			return nil, err
+		}
+		it := flatItem{key: key(f), fd: fd}
+		if fd.Kind == ir.FieldRelation {
+			rel := fd.Relation
+			isList := rel.Kind == ir.OneToMany
+			var cargs map[string]any
+			if isList {
+				cargs = f.Arguments
+			}
+			c, err := p.flatNode(fp, rel.Target, isList, cargs, f.Selections, &parent{alias: n.alias, pairs: rel.Columns})
+			if err != nil {
+				return nil, err
+			}
+			it.kind, it.node = flatObject, c
+			if isList {
+				n.child = len(n.items)
+			}
+		} else {
+			it.kind, _ = flatScalar(fd)
+		}
+		n.items = append(n.items, it)
+	}
+	return n, nil
+}
+
+// flatColumns writes the select list: per node its row number or presence
+// flag, then its scalar values, depth first.
+func (p *planner) flatColumns(n *flatNode, col *int) {
+	b := &p.b
+	sep := func() {
+		if *col > 0 {
+			b.s(", ")
+		}
+	}
+	sep()
+	if n.list {
+		b.col(n.alias, "__exo_n")
+	} else {
+		b.col(n.alias, "__exo_p")
+	}
+	n.col = *col
+	*col++
+	for i := range n.items {
+		it := &n.items[i]
+		if it.node != nil {
+			p.flatColumns(it.node, col)
+			continue
+		}
+		sep()
+		p.output(it.fd, n.alias)
+		it.col = *col
+		*col++
+	}
+}
+
+// flatFrom writes the row sources: the root, then LEFT JOIN LATERAL for
+// each relation, depth first.
+func (p *planner) flatFrom(n *flatNode, root bool) error {
+	b := &p.b
+	if !root {
+		b.s(" LEFT JOIN LATERAL ")
+	}
+	b.s("(SELECT ")
+	if n.list {
+		// The rows come ordered (ORDER BY in the inner select, which
+		// PostgreSQL never flattens); row_number() keeps that order for
+		// the final ORDER BY and groups the rows of each element.
+		s := b.alias()
+		b.s(s)
+		b.s(".*, row_number() OVER () AS \"__exo_n\" FROM (SELECT ")
+		b.s(n.alias)
+		b.s(".* FROM ")
+		b.table(p.ent(n.ent).Table)
+		b.s(" AS ")
+		b.s(n.alias)
+		if err := p.rowsWhere(n.ent, n.alias, n.args["where"], n.par, n.res); err != nil {
+			return err
+		}
+		if isOrdered(n.args) {
+			if err := p.orderLimit(n.ent, n.alias, n.args); err != nil {
+				return err
+			}
+		}
+		b.s(") AS ")
+		b.s(s)
+	} else {
+		b.s("true AS \"__exo_p\", ")
+		b.s(n.alias)
+		b.s(".* FROM ")
+		b.table(p.ent(n.ent).Table)
+		b.s(" AS ")
+		b.s(n.alias)
+		if err := p.rowsWhere(n.ent, n.alias, nil, n.par, n.res); err != nil {
+			return err
+		}
+	}
+	b.s(") AS ")
+	b.s(n.alias)
+	if !root {
+		b.s(" ON true")
+	}
+	for i := range n.items {
+		if c := n.items[i].node; c != nil {
+			if err := p.flatFrom(c, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// queryFlat runs a flat-rows statement and writes the JSON array of the
+// root list.
+func (r *run) queryFlat(p *planner, fp *flatPlan) (json.RawMessage, error) {
+	args := make([]any, 0, len(p.b.args)+1)
+	args = append(args, pgx.QueryResultFormats{pgx.TextFormatCode})
+	args = append(args, p.b.args...)
+	rows, err := r.q.Query(r.ctx, string(p.b.buf), args...)
+	if err != nil {
+		return nil, dbErr(err)
+	}
+	defer rows.Close()
+	w := flatWriter{lists: fp.lists, cur: make([]string, len(fp.lists)), open: make([]bool, len(fp.lists)),
+		first: make([]bool, len(fp.lists)), tails: make([][]byte, len(fp.lists)), out: make([]byte, 0, 4096)}
+	w.out = append(w.out, '[')
+	w.first[0] = true
+	for rows.Next() {
+		w.row(rows.RawValues())
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, dbErr(err)
+	}
+	w.closeFrom(0)
+	w.out = append(w.out, ']')
+	return w.out, nil
+}
+
+// flatWriter turns the rows of a flat plan into JSON. Level i is the i-th
+// list of the chain; an element of level i is open while the rows carry
+// its row number.
+type flatWriter struct {
+	lists []*flatNode
+	cur   []string // row number of the open element per level
+	open  []bool
+	first []bool   // no element written yet in the level's list
+	tails [][]byte // what closes the open element after its nested list
+	out   []byte
+}
+
+func (w *flatWriter) row(vals [][]byte) {
+	// the first level whose element changes
+	j := 0
+	for j < len(w.lists) && w.open[j] {
+		v := vals[w.lists[j].col]
+		if v == nil || string(v) != w.cur[j] {
+			break
+		}
+		j++
+	}
+	w.closeFrom(j)
+	for ; j < len(w.lists); j++ {
+		n := w.lists[j]
+		v := vals[n.col]
+		if v == nil {
+			return // an empty list (no row joined)
+		}
+		if !w.first[j] {
+			w.out = append(w.out, ',')
+		}
+		w.first[j] = false
+		w.open[j], w.cur[j] = true, string(v)
+		w.element(n, vals, j)
+	}
+}
+
+// element writes the object of list node n up to its nested list (whose
+// elements follow) and keeps the rest for closeFrom.
+func (w *flatWriter) element(n *flatNode, vals [][]byte, level int) {
+	if n.child < 0 {
+		w.out = w.object(w.out, n, vals, 0, len(n.items))
+		w.open[level] = level < len(w.lists)-1 // a leaf list element has nothing to close
+		return
+	}
+	w.out = w.object(w.out, n, vals, 0, n.child)
+	if n.child > 0 {
+		w.out = append(w.out, ',')
+	}
+	w.out = appendJSONString(w.out, n.items[n.child].key)
+	w.out = append(w.out, ":["...)
+	tail := w.tails[level][:0]
+	tail = append(tail, ']')
+	if n.child+1 < len(n.items) {
+		tail = append(tail, ',')
+		tail = w.fields(tail, n, vals, n.child+1, len(n.items))
+	}
+	w.tails[level] = append(tail, '}')
+	if level+1 < len(w.lists) {
+		w.first[level+1] = true
+	}
+}
+
+// closeFrom closes the open elements of the levels from j down.
+func (w *flatWriter) closeFrom(j int) {
+	for i := len(w.lists) - 1; i >= j; i-- {
+		if !w.open[i] {
+			continue
+		}
+		w.open[i] = false
+		if w.lists[i].child >= 0 {
+			w.out = append(w.out, w.tails[i]...)
+		}
+	}
+}
+
+// object writes '{' and items [from, to) of n; it is closed with '}' when
+// to is the end of the items.
+func (w *flatWriter) object(out []byte, n *flatNode, vals [][]byte, from, to int) []byte {
+	out = append(out, '{')
+	out = w.fields(out, n, vals, from, to)
+	if to == len(n.items) {
+		out = append(out, '}')
+	}
+	return out
+}
+
+func (w *flatWriter) fields(out []byte, n *flatNode, vals [][]byte, from, to int) []byte {
+	for i := from; i < to; i++ {
+		it := &n.items[i]
+		if i > from {
+			out = append(out, ',')
+		}
+		out = appendJSONString(out, it.key)
+		out = append(out, ':')
+		if it.kind == flatObject {
+			if vals[it.node.col] == nil {
+				out = append(out, "null"...)
+			} else {
+				out = w.object(out, it.node, vals, 0, len(it.node.items))
+			}
+			continue
+		}
+		v := vals[it.col]
+		switch {
+		case v == nil:
+			out = append(out, "null"...)
+		case it.kind == flatNumber:
+			out = append(out, v...)
+		case it.kind == flatBool:
+			if len(v) > 0 && v[0] == 't' {
+				out = append(out, "true"...)
+			} else {
+				out = append(out, "false"...)
+			}
+		default:
+			out = appendJSONString(out, string(v))
+		}
+	}
+	return out
+}
+
+// appendJSONString appends s as a JSON string, escaped as PostgreSQL's
+// json output escapes text.
+func appendJSONString(out []byte, s string) []byte {
+	out = append(out, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		out = append(out, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			out = append(out, '\\', c)
+		case '\b':
+			out = append(out, '\\', 'b')
+		case '\f':
+			out = append(out, '\\', 'f')
+		case '\n':
+			out = append(out, '\\', 'n')
+		case '\r':
+			out = append(out, '\\', 'r')
+		case '\t':
+			out = append(out, '\\', 't')
+		default:
+			out = append(out, `\u00`...)
+			out = append(out, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
+		}
+		i++
+		start = i
+	}
+	out = append(out, s[start:]...)
+	return append(out, '"')
+}

@@ -1,0 +1,106 @@
+package postgres
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestFlatRowsSameAsJSON runs eligible collection queries in the flat-rows
+// shape and in the JSON shape and requires byte-identical JSON (after
+// removing json_agg's whitespace), including PostgreSQL's string escapes;
+// ineligible ones must keep the JSON shape.
+func TestFlatRowsSameAsJSON(t *testing.T) {
+	v := newEnv(t, Options{})
+	// Strings that need escaping, a second concert at Arena, an empty list.
+	for _, name := range []string{"say \"hi\" \\ back\\slash", "line\nbreak\ttab\r\b\f", "ctrl \x01\x1f end", "é ü 😀 / </script>"} {
+		if _, err := v.conn.Exec(v.ctx, `INSERT INTO venues (name, published) VALUES ($1, true)`, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := v.conn.Exec(v.ctx, `INSERT INTO concerts (title, venueid, published, price) VALUES ('Opera "Night"', 2, true, 99.99), ('Folk', 5, false, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	byID := obj{"id": "ASC"}
+	for _, c := range []struct {
+		name string
+		root *Field
+		flat bool
+	}{
+		{"list of scalars", fa("venues", obj{"orderBy": byID}, f("id"), f("name"), f("published")), true},
+		{"list, to-one", fa("concerts", obj{"orderBy": byID}, f("id"), f("title"), f("price"), f("published"), f("rank"), f("code"), f("venue", f("name"), f("published"))), true},
+		{"list, list, to-one", fa("venues", obj{"orderBy": byID}, f("name"),
+			fa("concerts", obj{"orderBy": list{obj{"title": "DESC"}}}, f("title"), f("price"), f("venue", f("id")))), true},
+		{"list in the middle", fa("venues", obj{"orderBy": byID}, f("id"),
+			fa("concerts", obj{"where": obj{"published": obj{"eq": true}}, "orderBy": byID}, f("id"), f("title")), f("name"), f("published")), true},
+		{"list first", fa("venues", obj{"orderBy": byID}, fa("concerts", obj{"orderBy": byID}, f("title")), f("name")), true},
+		{"unordered nested list", fa("venues", obj{"orderBy": byID, "where": obj{"id": obj{"lt": int64(3)}}}, f("name"), fa("concerts", nil, f("title"))), true},
+		{"limit offset alias", fa("concerts", obj{"orderBy": list{obj{"price": "DESC"}}, "limit": int64(2), "offset": int64(1)},
+			&Field{Name: "title", Alias: "t"}, &Field{Name: "venue", Alias: "v", Selections: []*Field{{Name: "name", Alias: "n"}}}), true},
+		{"nested limit", fa("venues", obj{"orderBy": byID}, f("name"), fa("concerts", obj{"orderBy": byID, "limit": int64(1)}, f("title"))), true},
+		{"to-one chain with nulls", fa("employees", obj{"orderBy": byID}, f("name"), f("manager", f("name"), f("manager", f("name")))), true},
+		{"composite keys", fa("people", obj{"orderBy": list{obj{"email": "ASC"}}}, f("email"),
+			fa("addresses", obj{"orderBy": list{obj{"street": "DESC"}}}, f("street"), f("person", f("lastName")))), true},
+		{"filter through relation", fa("concerts", obj{"where": obj{"venue": obj{"name": obj{"eq": "Hall"}}}, "orderBy": byID}, f("title")), true},
+		{"empty result", fa("venues", obj{"where": obj{"name": obj{"eq": "nowhere"}}}, f("name"), fa("concerts", nil, f("title"))), true},
+
+		{"__typename", fa("venues", obj{"orderBy": byID}, f("__typename"), f("name")), false},
+		{"float", fa("venues", obj{"orderBy": byID}, f("latitude")), false},
+		{"aggregate", fa("venues", obj{"orderBy": byID}, f("name"), fa("concertsAgg", nil, f("id", f("count")))), false},
+		{"instant", fa("concerts", obj{"orderBy": byID}, f("startsAt")), false},
+		{"list under to-one", fa("concerts", obj{"orderBy": byID}, f("title"), f("venue", fa("concerts", obj{"orderBy": byID}, f("title")))), false},
+		{"two lists", fa("venues", obj{"orderBy": byID}, fa("concerts", nil, f("id")), &Field{Name: "concerts", Alias: "again", Selections: []*Field{f("title")}}), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sql, _, err := v.e.Plan(v.ctx, c.root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(sql, "__exo_n"); got != c.flat {
+				t.Fatalf("flat rows used: %v, want %v\n%s", got, c.flat, sql)
+			}
+			flat, err := v.e.ResolveOn(v.ctx, v.conn, c.root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			useFlatRows = false
+			plain, err := v.e.ResolveOn(v.ctx, v.conn, c.root)
+			useFlatRows = true
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want, got bytes.Buffer
+			if err := json.Compact(&want, plain); err != nil {
+				t.Fatalf("JSON shape: %v: %s", err, plain)
+			}
+			if err := json.Compact(&got, flat); err != nil {
+				t.Fatalf("flat rows: invalid JSON %v: %s", err, flat)
+			}
+			if got.String() != want.String() {
+				t.Fatalf("flat rows:\n%s\nJSON shape:\n%s", got.String(), want.String())
+			}
+			if !c.flat {
+				return
+			}
+			if n := strings.Count(want.String(), "{"); n < 1 && c.name != "empty result" {
+				t.Fatalf("the query selects nothing: %s", want.String())
+			}
+		})
+	}
+}
+
+func TestAppendJSONString(t *testing.T) {
+	for in, want := range map[string]string{
+		"":             `""`,
+		"plain":        `"plain"`,
+		"a\"b\\c":      `"a\"b\\c"`,
+		"\n\r\t\b\f":   `"\n\r\t\b\f"`,
+		"\x00\x01\x1f": `"\u0000\u0001\u001f"`,
+		"é😀/<":         `"é😀/<"`,
+	} {
+		if got := string(appendJSONString(nil, in)); got != want {
+			t.Errorf("appendJSONString(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
