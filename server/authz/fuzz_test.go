@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"testing"
 
@@ -35,8 +36,8 @@ func FuzzAccess(f *testing.F) {
 	fs := &fuzzServer{db: db}
 	f.Cleanup(fs.close)
 	f.Cleanup(func() {
-		f.Logf("requests %d: not authorized %d, filtered lists non-empty %d, strictly filtered %d, pk found %d",
-			stats.requests, stats.notAuthorized, stats.nonEmpty, stats.filtered, stats.pkFound)
+		f.Logf("requests %d: removed from the API %d, not authorized %d, filtered lists non-empty %d, strictly filtered %d, pk found %d",
+			stats.requests, stats.removed, stats.notAuthorized, stats.nonEmpty, stats.filtered, stats.pkFound)
 	})
 
 	r := rand.New(rand.NewPCG(7, 11))
@@ -97,7 +98,9 @@ func (fs *fuzzServer) use(t *testing.T, model string) {
 }
 
 // stats show that the generated cases exercise the interesting paths (go test -v).
-var stats struct{ requests, notAuthorized, nonEmpty, filtered, pkFound int }
+var stats struct{ requests, notAuthorized, removed, nonEmpty, filtered, pkFound int }
+
+var removedField = regexp.MustCompile(`^Field '(\w+)' is not valid for type '\w+'$`)
 
 type gqlResponse struct {
 	Data   map[string]json.RawMessage `json:"data"`
@@ -171,6 +174,17 @@ func checkRequest(t *testing.T, fs *fuzzServer, w *world, rs rules, cl *claims, 
 		t.Helper()
 		if len(out.Errors) == 0 {
 			return false
+		}
+		// A rule that is the literal false removes the type's operations from the API (and
+		// the relation fields leading to it).
+		if m := removedField.FindStringSubmatch(out.Errors[0].Message); m != nil {
+			removed := map[string]bool{"docs": rs.doc.src == "false", "doc": rs.doc.src == "false", "docsAgg": rs.doc.src == "false",
+				"shares": rs.share.src == "false", "owner": rs.user.src == "false"}
+			if !removed[m[1]] {
+				fail("unexpected error %s", raw)
+			}
+			stats.removed++
+			return true
 		}
 		if out.Errors[0].Message != "Not authorized" || !ok {
 			fail("unexpected error %s", raw)
