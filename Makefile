@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: build test unit conformance ratchet vet lint fmt-check fmt fuzz deps-check update-golden ci
+.PHONY: build test unit conformance ratchet vet lint fmt-check fmt fuzz deps-check update-golden ci snapshot release-check
 
 build:
 	$(GO) build -o bin/exo ./cmd/exo
@@ -47,3 +47,15 @@ deps-check:
 
 update-golden:
 	EXO_UPDATE=1 $(GO) test $(PKGS)
+
+GORELEASER ?= $(GO) run github.com/goreleaser/goreleaser/v2@v2.16.0
+
+# Validate .goreleaser.yaml.
+release-check:
+	$(GORELEASER) check
+
+# Build every release binary (exo and exo-server for linux and darwin, amd64
+# and arm64) and archive into dist/, without publishing anything. Works on a
+# clone without tags (version 0.0.1-next).
+snapshot:
+	$(GORELEASER) release --snapshot --clean --skip=publish
