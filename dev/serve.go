@@ -14,7 +14,6 @@ import (
 	"github.com/exo-dev/exo/dev/pg"
 	"github.com/exo-dev/exo/ir"
 	"github.com/exo-dev/exo/migrate"
-	"github.com/exo-dev/exo/playground"
 	"github.com/exo-dev/exo/schema"
 	"github.com/exo-dev/exo/server"
 )
@@ -56,17 +55,14 @@ func (s Serving) Start(ctx context.Context, sys *ir.System, url string) (http.Ha
 	return Mount(srv.Handler(), cfg, s.Observe), srv.Close, nil
 }
 
-// Mount wraps a server handler for development: the playground at
-// cfg.PlaygroundPath, and observe (when set) called for every request to
-// cfg.GraphQLPath.
+// Mount wraps a server handler for development: observe (when set) is
+// called for every request to cfg.GraphQLPath. The server itself serves the
+// playground (introspection is on in yolo and dev).
 func Mount(h http.Handler, cfg server.Config, observe func(Op)) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle(cfg.PlaygroundPath, playground.Handler(cfg.GraphQLPath))
 	if observe != nil {
 		h = Observe(h, cfg.GraphQLPath, observe)
 	}
-	mux.Handle("/", h)
-	return mux
+	return h
 }
 
 // YoloDB prepares throw-away databases for exo yolo on an ephemeral server.
