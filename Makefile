@@ -39,8 +39,10 @@ fmt:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# Fuzz the parser, then the whole compile core (parser, checker, lowering).
 fuzz:
 	$(GO) test ./compiler/syntax -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-60s}
+	$(GO) test ./compiler -run '^$$' -fuzz FuzzCompile -fuzztime $${FUZZTIME:-60s}
 
 deps-check:
 	$(GO) run ./internal/depscheck
