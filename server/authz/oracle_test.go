@@ -17,6 +17,7 @@ package authz
 import (
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -707,12 +708,14 @@ func scalarFilter(c *chooser, name string, get func(*doc) opv, vals func(*choose
 			return tvU
 		}
 		switch op {
+		// startsWith / endsWith are LIKE with a % appended / prepended: wildcards in the value
+		// stay wildcards (as in Exograph).
 		case "startsWith":
-			return bool3(strings.HasPrefix(x.v.(string), v.(string)))
+			return bool3(like(x.v.(string), v.(string)+"%"))
 		case "endsWith":
-			return bool3(strings.HasSuffix(x.v.(string), v.(string)))
+			return bool3(like(x.v.(string), "%"+v.(string)))
 		case "like":
-			return bool3(strings.HasPrefix(x.v.(string), strings.TrimSuffix(v.(string), "%")))
+			return bool3(like(x.v.(string), v.(string)))
 		}
 		return compare(map[string]string{"eq": "==", "neq": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}[op], x, opv{v: v})
 	}}
@@ -725,7 +728,9 @@ func docFilterAtom(c *chooser) filter[*doc] {
 	case 0:
 		return scalarFilter(c, "id", func(d *doc) opv { return opv{v: d.id} }, func(c *chooser) any { return 1 + c.n(16) }, filterOps)
 	case 1:
-		return scalarFilter(c, "title", func(d *doc) opv { return opv{v: d.title} }, func(c *chooser) any { return "t" + strconv.Itoa(1+c.n(12)) },
+		return scalarFilter(c, "title", func(d *doc) opv { return opv{v: d.title} }, func(c *chooser) any {
+			return c.pick([]string{"", "%", "_"}) + "t" + strconv.Itoa(1+c.n(12)) + c.pick([]string{"", "%", "_"})
+		},
 			[]string{"eq", "neq", "lt", "gte", "startsWith", "endsWith", "like"})
 	case 2:
 		return scalarFilter(c, "level", func(d *doc) opv { return rowInt(d.level) }, func(c *chooser) any { return c.n(5) },
@@ -817,4 +822,22 @@ func genFilter(c *chooser, depth int) filter[*doc] {
 		return filter[*doc]{m, func(e *env, vis *visible, d *doc) tv { return and3(a.eval(e, vis, d), b.eval(e, vis, d)) }}
 	}
 	return docFilterAtom(c)
+}
+
+// like is SQL's LIKE (% and _, no escapes), anchored at both ends.
+func like(s, pattern string) bool {
+	var b strings.Builder
+	b.WriteString("^")
+	for _, r := range pattern {
+		switch r {
+		case '%':
+			b.WriteString(".*")
+		case '_':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String()).MatchString(s)
 }
