@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"encoding/json"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -11,8 +12,9 @@ import (
 // The flat-rows shape serves collection queries without building JSON in
 // PostgreSQL: one statement returns plain rows (the root list joined with
 // its to-one relations and at most one nested list per level, LEFT JOIN
-// LATERAL, each list numbered with row_number()), and the server writes the
-// JSON while it reads them. Building JSON with json_agg/row_to_json costs
+// LATERAL), sorted by each list's ordering and then its primary key, so
+// that the rows of one element are adjacent; the server writes the JSON
+// while it reads them. Building JSON with json_agg/row_to_json costs
 // PostgreSQL 2-3x more than returning the rows (bench/floor,
 // reference/PERFORMANCE-NOTES.md), and the database is the shared resource.
 //
@@ -41,8 +43,9 @@ type flatNode struct {
 	alias string
 	list  bool
 	items []flatItem
-	child int // index in items of the nested list, -1 when none
-	col   int // column of the row number (list) or presence flag (to-one)
+	child int   // index in items of the nested list, -1 when none
+	col   int   // column of the presence flag (to-one)
+	keys  []int // columns of the primary key (list): they tell the elements apart
 
 	// the source
 	args map[string]any
@@ -53,6 +56,8 @@ type flatNode struct {
 
 type flatItem struct {
 	key  string
+	name []byte // the key as JSON followed by ':'
+
 	kind flatKind
 	col  int
 	fd   *ir.Field
@@ -103,12 +108,25 @@ func (p *planner) planFlat(ent int, args map[string]any, sel []*Field) (*flatPla
 	if err := p.flatFrom(root, true); err != nil {
 		return nil, err
 	}
+	// Each list's ordering, then its primary key: the rows of an element
+	// are adjacent and its nested list comes in order. The orderings are
+	// written over the derived tables, which have the tables' columns under
+	// the same aliases.
 	b.s(" ORDER BY ")
-	for i, l := range fp.lists {
-		if i > 0 {
-			b.s(", ")
+	k := 0
+	for _, l := range fp.lists {
+		if ob, ok := l.args["orderBy"]; ok && ob != nil {
+			if err := p.orderBy(l.ent, l.alias, ob, nil, &k); err != nil {
+				return nil, err
+			}
 		}
-		b.col(l.alias, "__exo_n")
+		for _, c := range p.r.e.ents[l.ent].pkCols {
+			if k > 0 {
+				b.s(", ")
+			}
+			k++
+			b.col(l.alias, c)
+		}
 	}
 	return fp, nil
 }
@@ -121,6 +139,9 @@ func (p *planner) flatEligible(ent int, sel []*Field, list bool, depth int) bool
 	}
 	e := p.ent(ent)
 	info := &p.r.e.ents[ent]
+	if list && len(info.pkCols) == 0 {
+		return false
+	}
 	lists := 0
 	for _, f := range sel {
 		fi, ok := info.fields[f.Name]
@@ -173,6 +194,7 @@ func (p *planner) flatNode(fp *flatPlan, ent int, list bool, args map[string]any
 			return nil, err
 		}
 		it := flatItem{key: key(f), fd: fd}
+		it.name = append(appendJSONString(nil, it.key), ':')
 		if fd.Kind == ir.FieldRelation {
 			rel := fd.Relation
 			isList := rel.Kind == ir.OneToMany
@@ -205,14 +227,19 @@ func (p *planner) flatColumns(n *flatNode, col *int) {
 			b.s(", ")
 		}
 	}
-	sep()
 	if n.list {
-		b.col(n.alias, "__exo_n")
+		for _, c := range p.r.e.ents[n.ent].pkCols {
+			sep()
+			b.col(n.alias, c)
+			n.keys = append(n.keys, *col)
+			*col++
+		}
 	} else {
+		sep()
 		b.col(n.alias, "__exo_p")
+		n.col = *col
+		*col++
 	}
-	n.col = *col
-	*col++
 	for i := range n.items {
 		it := &n.items[i]
 		if it.node != nil {
@@ -235,12 +262,6 @@ func (p *planner) flatFrom(n *flatNode, root bool) error {
 	}
 	b.s("(SELECT ")
 	if n.list {
-		// The rows come ordered (ORDER BY in the inner select, which
-		// PostgreSQL never flattens); row_number() keeps that order for
-		// the final ORDER BY and groups the rows of each element.
-		s := b.alias()
-		b.s(s)
-		b.s(".*, row_number() OVER () AS \"__exo_n\" FROM (SELECT ")
 		b.s(n.alias)
 		b.s(".* FROM ")
 		b.table(p.ent(n.ent).Table)
@@ -249,13 +270,13 @@ func (p *planner) flatFrom(n *flatNode, root bool) error {
 		if err := p.rowsWhere(n.ent, n.alias, n.args["where"], n.par, n.res); err != nil {
 			return err
 		}
-		if isOrdered(n.args) {
+		// Ordered here only to take a slice; without limit or offset the
+		// subquery stays simple and PostgreSQL can join it as it likes.
+		if hasSlice(n.args) {
 			if err := p.orderLimit(n.ent, n.alias, n.args); err != nil {
 				return err
 			}
 		}
-		b.s(") AS ")
-		b.s(s)
 	} else {
 		b.s("true AS \"__exo_p\", ")
 		b.s(n.alias)
@@ -280,6 +301,10 @@ func (p *planner) flatFrom(n *flatNode, root bool) error {
 		}
 	}
 	return nil
+}
+
+func hasSlice(args map[string]any) bool {
+	return args["limit"] != nil || args["offset"] != nil
 }
 
 // queryFlat runs a flat-rows statement and writes the JSON array of the
@@ -314,7 +339,7 @@ func (r *run) queryFlat(p *planner, fp *flatPlan) (json.RawMessage, error) {
 // its row number.
 type flatWriter struct {
 	lists []*flatNode
-	cur   []string // row number of the open element per level
+	cur   []string // key of the open element per level
 	open  []bool
 	first []bool   // no element written yet in the level's list
 	tails [][]byte // what closes the open element after its nested list
@@ -324,27 +349,44 @@ type flatWriter struct {
 func (w *flatWriter) row(vals [][]byte) {
 	// the first level whose element changes
 	j := 0
-	for j < len(w.lists) && w.open[j] {
-		v := vals[w.lists[j].col]
-		if v == nil || string(v) != w.cur[j] {
-			break
-		}
+	for j < len(w.lists) && w.open[j] && w.same(w.lists[j], vals, w.cur[j]) {
 		j++
 	}
 	w.closeFrom(j)
 	for ; j < len(w.lists); j++ {
 		n := w.lists[j]
-		v := vals[n.col]
-		if v == nil {
-			return // an empty list (no row joined)
+		if vals[n.keys[0]] == nil {
+			return // an empty list (no row joined; primary keys are not null)
 		}
 		if !w.first[j] {
 			w.out = append(w.out, ',')
 		}
 		w.first[j] = false
-		w.open[j], w.cur[j] = true, string(v)
+		w.open[j], w.cur[j] = true, w.key(n, vals)
 		w.element(n, vals, j)
 	}
+}
+
+// key identifies the element of list n in a row (its primary key).
+func (w *flatWriter) key(n *flatNode, vals [][]byte) string {
+	if len(n.keys) == 1 {
+		return string(vals[n.keys[0]])
+	}
+	var k []byte
+	for _, c := range n.keys {
+		k = strconv.AppendInt(k, int64(len(vals[c])), 10)
+		k = append(k, ':')
+		k = append(k, vals[c]...)
+	}
+	return string(k)
+}
+
+func (w *flatWriter) same(n *flatNode, vals [][]byte, cur string) bool {
+	if len(n.keys) == 1 {
+		v := vals[n.keys[0]]
+		return v != nil && string(v) == cur
+	}
+	return vals[n.keys[0]] != nil && w.key(n, vals) == cur
 }
 
 // element writes the object of list node n up to its nested list (whose
@@ -359,8 +401,8 @@ func (w *flatWriter) element(n *flatNode, vals [][]byte, level int) {
 	if n.child > 0 {
 		w.out = append(w.out, ',')
 	}
-	w.out = appendJSONString(w.out, n.items[n.child].key)
-	w.out = append(w.out, ":["...)
+	w.out = append(w.out, n.items[n.child].name...)
+	w.out = append(w.out, '[')
 	tail := w.tails[level][:0]
 	tail = append(tail, ']')
 	if n.child+1 < len(n.items) {
@@ -403,8 +445,7 @@ func (w *flatWriter) fields(out []byte, n *flatNode, vals [][]byte, from, to int
 		if i > from {
 			out = append(out, ',')
 		}
-		out = appendJSONString(out, it.key)
-		out = append(out, ':')
+		out = append(out, it.name...)
 		if it.kind == flatObject {
 			if vals[it.node.col] == nil {
 				out = append(out, "null"...)
@@ -426,7 +467,7 @@ func (w *flatWriter) fields(out []byte, n *flatNode, vals [][]byte, from, to int
 				out = append(out, "false"...)
 			}
 		default:
-			out = appendJSONString(out, string(v))
+			out = appendJSONString(out, v)
 		}
 	}
 	return out
@@ -434,7 +475,7 @@ func (w *flatWriter) fields(out []byte, n *flatNode, vals [][]byte, from, to int
 
 // appendJSONString appends s as a JSON string, escaped as PostgreSQL's
 // json output escapes text.
-func appendJSONString(out []byte, s string) []byte {
+func appendJSONString[S string | []byte](out []byte, s S) []byte {
 	out = append(out, '"')
 	start := 0
 	for i := 0; i < len(s); {
