@@ -26,6 +26,9 @@ others start from a fresh, seeded database) and swaps in the new server
 without dropping requests. A model with errors is reported and the last
 good build keeps being served. Everything is removed on exit.
 
+Settings come from the environment and the project's .env, .env.yolo,
+.env.local and .env.yolo.local files (the environment wins).
+
 On a terminal a dashboard shows the server, the last build and recent
 operations (keys: r rebuild, p playground URL, l logs, q quit); --no-tui
 prints plain lines instead.`,
@@ -58,7 +61,10 @@ Non-destructive migrations are applied automatically, in one transaction.
 Destructive ones (drops, narrowing type changes) are shown and applied only
 with --allow-destructive-changes or when you answer yes at the prompt (on
 the dashboard, or in plain mode on a terminal); otherwise the new model is
-served against the old schema.`,
+served against the old schema.
+
+Settings come from the environment and the project's .env, .env.dev,
+.env.local and .env.dev.local files (the environment wins).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.readWriteSet = cmd.Flags().Changed("read-write")
