@@ -66,7 +66,7 @@ var queries = map[string]struct{ query, want string }{
 }
 
 func main() {
-	duration := flag.Duration("duration", 60*time.Second, "length of the load test")
+	duration := flag.Duration("duration", 60*time.Second, "length of the load test (0: start-up measurements only)")
 	concurrency := flag.Int("concurrency", 32, "concurrent keep-alive HTTP clients")
 	poolSize := flag.Int("pool", 10, "EXO_CONNECTION_POOL_SIZE of the server")
 	queryName := flag.String("query", "pk", "query under load: pk or list")
@@ -184,6 +184,10 @@ func run(ctx context.Context, c config) error {
 	fmt.Printf("  banner \"Started server ... in\" (read IR, build server, ping database, listen): median %v\n", pct(banners, 50))
 	fmt.Printf("  idle RSS after the first query: min %s  median %s  max %s\n",
 		mb(slices.Min(idleRSS)), mb(median(idleRSS)), mb(slices.Max(idleRSS)))
+
+	if c.duration <= 0 {
+		return nil
+	}
 
 	// Load.
 	p, err := spawn(ctx, bin, project, env)
