@@ -77,6 +77,12 @@ func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Se
 		if _, ok := pcfg.ConnConfig.RuntimeParams["timezone"]; !ok {
 			pcfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 		}
+		// JIT compilation costs hundreds of milliseconds on the nested
+		// sub-selects access rules produce (tables without statistics look
+		// expensive) and never pays off for short API queries.
+		if _, ok := pcfg.ConnConfig.RuntimeParams["jit"]; !ok {
+			pcfg.ConnConfig.RuntimeParams["jit"] = "off"
+		}
 		if !cfg.PostgresReadWrite {
 			pcfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
 		}
