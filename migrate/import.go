@@ -424,11 +424,10 @@ func (im *importer) writeType(b *strings.Builder, n schema.Name, view *View, acc
 // buildFields computes the fields of every type, relations included.
 func (im *importer) buildFields() {
 	type inverse struct {
-		target  string // key of the referenced table
-		from    *schema.Table
-		field   string // the relation field name on from
-		unique  bool
-		options bool
+		target string // key of the referenced table
+		from   *schema.Table
+		field  string // the relation field name on from
+		unique bool
 	}
 	var inverses []inverse
 	for _, t := range im.s.Tables {

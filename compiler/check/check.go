@@ -115,7 +115,7 @@ func (c *checker) collect(files []Input) {
 		if in.File == nil {
 			continue
 		}
-		src := Source{File: in.File, Path: in.Path}
+		src := Source(in)
 		for _, d := range in.File.Docs {
 			docs = append(docs, d.Content())
 		}

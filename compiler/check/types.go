@@ -167,9 +167,6 @@ func (c *checker) buildField(t *Type, src Source, f *syntax.FieldDecl) *Field {
 	var dbtype *syntax.Annotation
 	for _, a := range f.Annotations {
 		name := a.Name.Name
-		if t.JSON && name != "access" {
-			// @json types only allow plain fields (and @access is reported below).
-		}
 		if scalars, ok := hintScalars[name]; ok {
 			hintAnns = append(hintAnns, a)
 			if base.Kind != 0 && (base.Kind != ir.KindScalar || !containsScalar(scalars, base.Scalar)) {

@@ -49,17 +49,6 @@ const (
 	ePermission
 )
 
-const (
-	issueID = iota
-	issueTitle
-	issueAssignee
-	issueOwner
-	issueTags
-	issuePerms
-	issuePublished
-	issuePriority
-	issueCreatedAt
-)
 
 func testSystem() *ir.System {
 	ent := func(i int, name string) ir.TypeRef { return ir.TypeRef{Kind: ir.KindEntity, Index: i, Name: name} }

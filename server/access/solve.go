@@ -314,7 +314,7 @@ func (ev *evaluator) some(e *ir.Expr) (term, error) {
 		}
 		saved := ev.params
 		defer func() { ev.params = saved }()
-		var acc term = termFalse
+		acc := termFalse
 		for _, x := range list {
 			ev.params = make(map[string]paramBind, len(saved)+1)
 			for k, v := range saved {

@@ -152,9 +152,6 @@ func newEnv(t testing.TB, opts Options) *env {
 	return &env{t: t, e: New(testSystem(), opts), conn: conn, ctx: ctx}
 }
 
-// sel builds a selection from a compact spec: "a b c{d e} f(arg)" is not parsed; use s()/f().
-func s(fields ...*Field) []*Field { return fields }
-
 func f(name string, sub ...*Field) *Field { return &Field{Name: name, Alias: name, Selections: sub} }
 
 func fa(name string, args map[string]any, sub ...*Field) *Field {
