@@ -12,9 +12,9 @@ import (
 // The flat-rows shape serves collection queries without building JSON in
 // PostgreSQL: one statement returns plain rows (the root list joined with
 // its to-one relations and at most one nested list per level, LEFT JOIN
-// LATERAL), sorted by each list's ordering and then its primary key, so
-// that the rows of one element are adjacent; the server writes the JSON
-// while it reads them. Building JSON with json_agg/row_to_json costs
+// LATERAL), sorted by each list's ordering and then its physical order, so
+// that the rows of one element are adjacent (its primary key tells them
+// apart); the server writes the JSON while it reads them. Building JSON with json_agg/row_to_json costs
 // PostgreSQL 2-3x more than returning the rows (bench/floor,
 // reference/PERFORMANCE-NOTES.md), and the database is the shared resource.
 //
@@ -108,10 +108,11 @@ func (p *planner) planFlat(ent int, args map[string]any, sel []*Field) (*flatPla
 	if err := p.flatFrom(root, true); err != nil {
 		return nil, err
 	}
-	// Each list's ordering, then its primary key: the rows of an element
-	// are adjacent and its nested list comes in order. The orderings are
-	// written over the derived tables, which have the tables' columns under
-	// the same aliases.
+	// Each list's ordering, then its physical order (ctid; what a scan
+	// without ordering returns, as the JSON shape does): the rows of an
+	// element are adjacent and its nested list comes in order. The
+	// orderings are written over the derived tables, which have the
+	// tables' columns under the same aliases.
 	b.s(" ORDER BY ")
 	k := 0
 	for _, l := range fp.lists {
@@ -120,13 +121,11 @@ func (p *planner) planFlat(ent int, args map[string]any, sel []*Field) (*flatPla
 				return nil, err
 			}
 		}
-		for _, c := range p.r.e.ents[l.ent].pkCols {
-			if k > 0 {
-				b.s(", ")
-			}
-			k++
-			b.col(l.alias, c)
+		if k > 0 {
+			b.s(", ")
 		}
+		k++
+		b.col(l.alias, "__exo_ctid")
 	}
 	return fp, nil
 }
@@ -139,7 +138,7 @@ func (p *planner) flatEligible(ent int, sel []*Field, list bool, depth int) bool
 	}
 	e := p.ent(ent)
 	info := &p.r.e.ents[ent]
-	if list && len(info.pkCols) == 0 {
+	if e.Kind != ir.EntityTable || !e.Managed || list && len(info.pkCols) == 0 { // unmanaged: maybe a view (no ctid)
 		return false
 	}
 	lists := 0
@@ -262,6 +261,8 @@ func (p *planner) flatFrom(n *flatNode, root bool) error {
 	}
 	b.s("(SELECT ")
 	if n.list {
+		b.s(n.alias)
+		b.s(".ctid AS \"__exo_ctid\", ")
 		b.s(n.alias)
 		b.s(".* FROM ")
 		b.table(p.ent(n.ent).Table)
