@@ -212,6 +212,9 @@ func (m *Module) newVM() (*vmState, error) {
 	v.helpers.out, v.helpers.parse, v.helpers.cookie = fn("out"), fn("parse"), fn("cookie")
 	v.helpers.show, v.helpers.stringify = fn("show"), fn("stringify")
 	v.installGlobals()
+	if err := v.installWeb(); err != nil {
+		return nil, fmt.Errorf("jsrt: web APIs: %w", err)
+	}
 	if _, err := vm.RunProgram(m.prg); err != nil {
 		return nil, fmt.Errorf("jsrt: running %s: %w", m.name, describeInit(err))
 	}
@@ -271,6 +274,14 @@ type call struct {
 	nextID int64
 	goErrs map[*goja.Object]error
 	closed bool
+
+	// Asynchronous host operations (fetch): wctx is ctx bounded by the time
+	// limit; completions arrive on done and run in await.
+	wctx     context.Context
+	pending  int
+	done     chan func()
+	finished chan struct{}
+	aborts   map[int64]context.CancelFunc
 }
 
 // Call calls the exported function fn with args (see [ToValue] for the
@@ -302,7 +313,13 @@ func (v *vmState) call(ctx context.Context, name string, args []any) (out json.R
 	if !ok {
 		return nil, true, &NotFoundError{v.m.name, name}
 	}
-	c := &call{v: v, ctx: ctx, start: time.Now()}
+	c := &call{v: v, ctx: ctx, start: time.Now(), done: make(chan func()), finished: make(chan struct{})}
+	var stopW context.CancelFunc
+	if d := v.m.opts.Timeout; d > 0 {
+		c.wctx, stopW = context.WithTimeoutCause(ctx, d, ErrTimeout)
+	} else {
+		c.wctx, stopW = context.WithCancel(ctx)
+	}
 	v.cur = c
 
 	// Interruption: context cancellation and the time limit.
@@ -313,6 +330,8 @@ func (v *vmState) call(ctx context.Context, name string, args []any) (out json.R
 	}
 	defer func() {
 		c.closed = true
+		close(c.finished)
+		stopW()
 		v.cur = nil
 		// An interrupt may land after the call ended: never reuse such a VM.
 		if !stopCtx() {
@@ -359,25 +378,9 @@ func (c *call) await(res goja.Value) (goja.Value, error) {
 		case goja.PromiseStateRejected:
 			return nil, &rejection{p.Result()}
 		}
-		// Pending: run the next timer, waiting for it if needed.
-		t := c.timers.pop()
-		if t == nil {
-			return nil, ErrNotSettled
-		}
-		if d := time.Until(t.at); d > 0 {
-			wait := time.NewTimer(d)
-			select {
-			case <-wait.C:
-			case <-c.ctx.Done():
-				wait.Stop()
-				return nil, c.ctx.Err()
-			}
-		}
-		if t.interval > 0 {
-			t.at = time.Now().Add(t.interval)
-			c.timers.push(t)
-		}
-		if _, err := t.fn(goja.Undefined(), t.args...); err != nil {
+		// Pending: run the next timer or host completion, waiting for it
+		// if needed.
+		if err := c.wait(); err != nil {
 			return nil, err
 		}
 	}
@@ -397,7 +400,7 @@ func (c *call) exception(err error) (error, bool) {
 	if errors.As(err, &so) {
 		return &Error{Message: "Maximum call stack size exceeded", Stack: so.Error()}, true
 	}
-	if err == ErrNotSettled || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == ErrNotSettled || err == ErrTimeout || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err, true
 	}
 	var ex *goja.Exception
