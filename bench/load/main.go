@@ -119,6 +119,9 @@ func run(ctx context.Context, c config) error {
 		}
 		fmt.Printf("built exo-server in %v\n", time.Since(t).Round(time.Millisecond))
 	}
+	if bin, err = filepath.Abs(bin); err != nil {
+		return err
+	}
 	if fi, err := os.Stat(bin); err == nil {
 		fmt.Printf("exo-server binary: %.1f MB\n", float64(fi.Size())/(1<<20))
 	}
