@@ -18,7 +18,7 @@ const module = "github.com/exo-dev/exo"
 // owners maps a third-party import prefix to the package prefixes allowed to
 // import it directly.
 var owners = map[string][]string{
-	"github.com/jackc/pgx":            {"schema", "migrate", "server/postgres", "server", "dev", "internal/pgtest", "exotest", "internal/cli"},
+	"github.com/jackc/pgx":            {"schema", "migrate", "server/postgres", "server", "dev", "internal/pgtest", "exotest", "internal/cli", "bench"},
 	"github.com/dop251/goja":          {"jsrt", "exotest", "server/modules"},
 	"github.com/evanw/esbuild":        {"jsbundle"},
 	"github.com/spf13/cobra":          {"internal/cli"},
