@@ -46,6 +46,8 @@ type flatNode struct {
 	child int   // index in items of the nested list, -1 when none
 	col   int   // column of the presence flag (to-one)
 	keys  []int // columns of the primary key (list): they tell the elements apart
+	// unique: the list's ordering includes its primary key (no tie to break)
+	unique bool
 
 	// the source
 	args map[string]any
@@ -121,6 +123,9 @@ func (p *planner) planFlat(ent int, args map[string]any, sel []*Field) (*flatPla
 				return nil, err
 			}
 		}
+		if l.unique {
+			continue
+		}
 		if k > 0 {
 			b.s(", ")
 		}
@@ -182,6 +187,7 @@ func (p *planner) flatNode(fp *flatPlan, ent int, list bool, args map[string]any
 		return nil, err
 	}
 	n := &flatNode{ent: ent, alias: p.b.alias(), list: list, child: -1, args: args, sel: sel, par: par, res: res}
+	n.unique = list && orderCoversPK(p.ent(ent), args["orderBy"])
 	if list {
 		fp.lists = append(fp.lists, n)
 	}
@@ -261,8 +267,10 @@ func (p *planner) flatFrom(n *flatNode, root bool) error {
 	}
 	b.s("(SELECT ")
 	if n.list {
-		b.s(n.alias)
-		b.s(".ctid AS \"__exo_ctid\", ")
+		if !n.unique {
+			b.s(n.alias)
+			b.s(".ctid AS \"__exo_ctid\", ")
+		}
 		b.s(n.alias)
 		b.s(".* FROM ")
 		b.table(p.ent(n.ent).Table)
@@ -302,6 +310,38 @@ func (p *planner) flatFrom(n *flatNode, root bool) error {
 		}
 	}
 	return nil
+}
+
+// orderCoversPK reports whether the ordering ob names every primary key
+// field of e directly (so that it has no ties).
+func orderCoversPK(e *ir.Entity, ob any) bool {
+	named := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case []any:
+			for _, it := range x {
+				walk(it)
+			}
+		case map[string]any:
+			for k, d := range x {
+				if _, ok := d.(string); ok {
+					named[k] = true
+				}
+			}
+		}
+	}
+	walk(ob)
+	if len(e.PK) == 0 {
+		return false
+	}
+	for _, i := range e.PK {
+		f := &e.Fields[i]
+		if f.Kind != ir.FieldScalar || !named[f.Name] {
+			return false
+		}
+	}
+	return true
 }
 
 func hasSlice(args map[string]any) bool {
