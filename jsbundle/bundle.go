@@ -2,11 +2,12 @@
 // into one script with esbuild (the only package importing it).
 //
 // The output is an ES2017 IIFE that assigns the module's exports to the
-// global [GlobalName]; package jsrt runs it on goja. Relative imports, TSX and
-// the Node built-ins that jsrt provides (node:process) are bundled; npm:,
-// jsr: and URL imports cannot be fetched here and are reported as
-// diagnostics at the import. Syntax and resolution errors become
-// diag.Diagnostics pointing into the TypeScript sources.
+// global [GlobalName]; package jsrt runs it on goja. Relative imports, TSX,
+// the Node built-ins that jsrt provides (node:process) and npm: packages
+// (installed once into a local cache, see npm.go) are bundled; jsr: and URL
+// imports cannot be fetched here and are reported as diagnostics at the
+// import. Syntax and resolution errors become diag.Diagnostics pointing into
+// the TypeScript sources.
 //
 // The package also writes the generated type declarations
 // (generated/exograph.d.ts, contexts.d.ts, <Module>.d.ts) and the skeleton
@@ -15,6 +16,7 @@ package jsbundle
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -23,6 +25,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -45,6 +48,13 @@ type Options struct {
 	// Minify minifies the bundle (identifiers in stack traces stay
 	// source-mapped).
 	Minify bool
+	// WriteLock writes <module>.npm.lock next to a module with npm:
+	// imports, recording the installed versions (exo build; tests never
+	// write into the project).
+	WriteLock bool
+	// NpmCache is the directory npm packages are installed into (default:
+	// $EXO_NPM_CACHE, else os.UserCacheDir()/exo/npm).
+	NpmCache string
 }
 
 // Bundler implements compiler.ModuleBundler with esbuild.
@@ -53,6 +63,27 @@ type Bundler struct {
 
 	mu      sync.Mutex
 	created map[string]bool // skeletons written by this bundler (entry paths)
+	npmInst *npmInstaller
+}
+
+func (b *Bundler) npm() *npmInstaller {
+	if b.opts.NpmCache == "" {
+		return sharedNpm()
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.npmInst == nil {
+		b.npmInst = &npmInstaller{dir: b.opts.NpmCache}
+	}
+	return b.npmInst
+}
+
+func (b *Bundler) withPlugins(opts api.BuildOptions, st *npmState, fsys fs.FS, fromFS bool) api.BuildOptions {
+	opts.Plugins = []api.Plugin{importPolicy(st)}
+	if fromFS {
+		opts.Plugins = append(opts.Plugins, fsPlugin(fsys))
+	}
+	return opts
 }
 
 // New returns a bundler.
@@ -66,7 +97,10 @@ const (
 	CodeResolve     = "bundle/resolve"
 	CodeUnsupported = "bundle/unsupported-import"
 	CodeMissing     = "bundle/missing-module"
-	CodeWarning     = "bundle/warning"
+	// CodeNpmFetch: npm packages that could not be installed (registry
+	// unreachable, unknown package or version, npm missing).
+	CodeNpmFetch = "bundle/npm-fetch"
+	CodeWarning  = "bundle/warning"
 )
 
 // nodeShims are the Node built-ins jsrt provides, as ES modules over its
@@ -131,30 +165,69 @@ func (b *Bundler) Bundle(req compiler.BundleRequest) (compiler.BundleResult, dia
 		MinifySyntax:      b.opts.Minify,
 		MinifyWhitespace:  b.opts.Minify,
 		MinifyIdentifiers: b.opts.Minify,
+		// What goja cannot parse: esbuild turns import(x) into a rejected
+		// require and such regular expression literals into new RegExp
+		// calls, so that packages using them on code paths modules do not
+		// take still load.
+		Supported: map[string]bool{
+			"dynamic-import":                  false,
+			"regexp-unicode-property-escapes": false,
+			"regexp-match-indices":            false,
+			"regexp-set-notation":             false,
+			// Unicode property escapes inside character classes (which
+			// esbuild does not look for) come with the u flag.
+			"regexp-sticky-and-unicode-flags": false,
+		},
 	}
-	plugins := []api.Plugin{importPolicy()}
+	entryAbs := ""
 	if req.Root != "" {
 		abs, err := filepath.Abs(req.Root)
 		if err != nil {
 			return compiler.BundleResult{}, nil, err
 		}
 		opts.AbsWorkingDir = abs
-		opts.EntryPoints = []string{filepath.Join(abs, filepath.FromSlash(entry))}
+		entryAbs = filepath.Join(abs, filepath.FromSlash(entry))
+		opts.EntryPoints = []string{entryAbs}
 	} else {
 		// Not on disk: resolve and load relative imports from fsys.
 		opts.AbsWorkingDir = "/"
 		opts.EntryPoints = []string{entry}
-		plugins = append(plugins, fsPlugin(fsys))
 	}
-	opts.Plugins = plugins
-
-	res := api.Build(opts)
+	// First pass: npm: imports load as empty stubs while their specifiers
+	// are collected. Without any, this is the bundle.
+	st := &npmState{n: b.npm(), scan: true}
+	res := api.Build(b.withPlugins(opts, st, fsys, req.Root == ""))
+	if len(st.specs) > 0 {
+		// Second pass, from the installed packages.
+		specs := st.sortedSpecs()
+		dir, lock, err := st.n.install(context.Background(), entryAbs, specs)
+		if err != nil {
+			var ne *npmError
+			if !errors.As(err, &ne) {
+				return compiler.BundleResult{}, nil, err
+			}
+			st.err = ne
+		} else if b.opts.WriteLock && entryAbs != "" {
+			if err := writeLock(entryAbs, specs, lock); err != nil {
+				diags.Add(&diag.Diagnostic{Severity: diag.Warning, Code: CodeWarning,
+					Message: fmt.Sprintf("Cannot write %s.npm.lock: %v", entry, err)})
+			}
+		}
+		st.dir, st.scan = dir, false
+		// Packages are bundled for a web-like platform: browser builds,
+		// "deno"/"worker"/"browser" export conditions.
+		opts.Platform = api.PlatformBrowser
+		opts.MainFields = []string{"browser", "module", "main"}
+		opts.Conditions = []string{"deno", "worker", "browser"}
+		opts.Define = map[string]string{"process.env.NODE_ENV": "globalThis.process.env.NODE_ENV"}
+		res = api.Build(b.withPlugins(opts, st, fsys, req.Root == ""))
+	}
 	files := newFileCache(fsys, opts.AbsWorkingDir)
 	for _, m := range res.Errors {
 		diags.Add(toDiagnostic(files, m, diag.Error))
 	}
 	for _, m := range res.Warnings {
-		if ignoredWarning(m) {
+		if ignoredWarning(m) || st.inCache(m) {
 			continue
 		}
 		diags.Add(toDiagnostic(files, m, diag.Warning))
@@ -214,31 +287,165 @@ const (
 
 var (
 	reNode   = regexp.MustCompile(`^node:`)
-	reRemote = regexp.MustCompile(`^(npm|jsr|https?|data|file):`)
+	reNpm    = regexp.MustCompile(`^npm:`)
+	reRemote = regexp.MustCompile(`^(jsr|https?|data|file):`)
+	reBare   = regexp.MustCompile(`^[a-z_][a-z0-9_]*(/[a-z0-9_/]+)?$`)
 )
 
-// importPolicy maps node: built-ins to jsrt's shims and rejects remote
-// specifiers (npm:, jsr:, https:), which cannot be fetched here.
-func importPolicy() api.Plugin {
+// nodeBuiltins are Node's built-in modules. npm packages that import one
+// jsrt does not provide get an empty module (most only touch them on
+// Node-only code paths).
+var nodeBuiltins = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`assert async_hooks buffer child_process cluster console constants crypto
+dgram diagnostics_channel dns domain events fs http http2 https inspector module net os path
+perf_hooks process punycode querystring readline repl stream string_decoder sys timers tls trace_events
+tty url util v8 vm wasi worker_threads zlib`) {
+		nodeBuiltins[n] = true
+	}
+}
+
+// npmState carries npm: imports across the two passes of a build.
+type npmState struct {
+	n     *npmInstaller
+	scan  bool // first pass: collect specifiers
+	mu    sync.Mutex
+	specs map[string]npmSpec // by specifier
+	dir   string             // install directory (second pass)
+	err   *npmError          // install failure (second pass)
+}
+
+func (st *npmState) sortedSpecs() []npmSpec {
+	keys := make([]string, 0, len(st.specs))
+	for k := range st.specs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]npmSpec, len(keys))
+	for i, k := range keys {
+		out[i] = st.specs[k]
+	}
+	return out
+}
+
+// fromCache tells whether a file is part of the installed npm packages.
+func (st *npmState) fromCache(file string) bool {
+	return st.dir != "" && strings.HasPrefix(file, st.dir+string(filepath.Separator))
+}
+
+// inCache tells whether a message points into the installed packages
+// (their warnings are not the module author's concern).
+func (st *npmState) inCache(m api.Message) bool {
+	if m.Location == nil {
+		return false
+	}
+	f := m.Location.File
+	if !filepath.IsAbs(f) && st.dir != "" {
+		return strings.Contains(filepath.ToSlash(f), "/node_modules/") && !strings.HasPrefix(f, "src/")
+	}
+	return st.fromCache(f)
+}
+
+const nsStub = "exo-npm-stub"
+
+// builtinStub stands for a Node built-in jsrt does not provide (and, in the
+// first pass, for npm: imports): any property path can be read (packages
+// often pick functions at load time), calling or constructing one throws.
+const builtinStub = `function stub(path) {
+  const f = function () { throw new Error("Node built-in module " + NAME + " is not available (" + path + ")"); };
+  return new Proxy(f, {
+    get(t, k) {
+      if (typeof k === "symbol" || k === "then" || k === "__esModule") return undefined;
+      if (k === "prototype") return t.prototype;
+      return stub(path + "." + k);
+    },
+  });
+}
+module.exports = stub(NAME);
+`
+
+// npmFetchDetail marks the messages of failed npm installs.
+const npmFetchDetail = "exo-npm-fetch"
+
+// builtinProbe marks the resolution of a Node built-in's name as a package.
+const builtinProbe = "exo-builtin-probe"
+
+func resolved(r api.ResolveResult) api.OnResolveResult {
+	se := api.SideEffectsTrue
+	if !r.SideEffects {
+		se = api.SideEffectsFalse
+	}
+	return api.OnResolveResult{Path: r.Path, Namespace: r.Namespace, External: r.External, SideEffects: se, PluginData: r.PluginData}
+}
+
+// importPolicy maps node: built-ins to jsrt's shims, resolves npm:
+// specifiers into the npm cache (see npm.go) and rejects other remote
+// specifiers (jsr:, https:), which cannot be fetched here.
+func importPolicy(st *npmState) api.Plugin {
 	return api.Plugin{Name: "exo-imports", Setup: func(pb api.PluginBuild) {
 		pb.OnResolve(api.OnResolveOptions{Filter: reNode.String()}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
 			name := strings.TrimPrefix(a.Path, "node:")
 			if _, ok := nodeShims[name]; ok {
 				return api.OnResolveResult{Path: name, Namespace: nsNode}, nil
 			}
+			if st.fromCache(a.Importer) {
+				return api.OnResolveResult{Path: name, Namespace: nsStub}, nil
+			}
 			return api.OnResolveResult{Errors: []api.Message{{Text: fmt.Sprintf(
 				"Node built-in module %q is not supported (available: %s)", a.Path, nodeList())}}}, nil
+		})
+		pb.OnResolve(api.OnResolveOptions{Filter: reBare.String()}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
+			// Bare Node built-ins imported by npm packages.
+			root, _, _ := strings.Cut(a.Path, "/")
+			if a.PluginData == builtinProbe || !nodeBuiltins[root] || !st.fromCache(a.Importer) {
+				return api.OnResolveResult{}, nil
+			}
+			if _, ok := nodeShims[a.Path]; ok {
+				return api.OnResolveResult{Path: a.Path, Namespace: nsNode}, nil
+			}
+			// A package of that name (a polyfill) wins.
+			r := pb.Resolve(a.Path, api.ResolveOptions{ResolveDir: a.ResolveDir, Kind: a.Kind, Importer: a.Importer, Namespace: "file", PluginData: builtinProbe})
+			if len(r.Errors) == 0 && filepath.IsAbs(r.Path) {
+				return resolved(r), nil
+			}
+			return api.OnResolveResult{Path: a.Path, Namespace: nsStub}, nil
 		})
 		pb.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsNode}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
 			src := nodeShims[a.Path]
 			return api.OnLoadResult{Contents: &src, Loader: api.LoaderJS}, nil
 		})
+		pb.OnLoad(api.OnLoadOptions{Filter: ".*", Namespace: nsStub}, func(a api.OnLoadArgs) (api.OnLoadResult, error) {
+			src := strings.ReplaceAll(builtinStub, "NAME", strconv.Quote(a.Path))
+			return api.OnLoadResult{Contents: &src, Loader: api.LoaderJS}, nil
+		})
+		pb.OnResolve(api.OnResolveOptions{Filter: reNpm.String()}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
+			sp, err := parseNpmSpec(a.Path)
+			if err != nil {
+				return api.OnResolveResult{Errors: []api.Message{{Text: fmt.Sprintf("Cannot import %q: %v", a.Path, err)}}}, nil
+			}
+			if st.scan {
+				st.mu.Lock()
+				if st.specs == nil {
+					st.specs = map[string]npmSpec{}
+				}
+				st.specs[a.Path] = sp
+				st.mu.Unlock()
+				return api.OnResolveResult{Path: a.Path, Namespace: nsStub}, nil
+			}
+			if st.err != nil {
+				return api.OnResolveResult{Errors: []api.Message{{Text: st.err.msg, Detail: npmFetchDetail}}}, nil
+			}
+			r := pb.Resolve(sp.importPath(), api.ResolveOptions{ResolveDir: st.dir, Kind: a.Kind, Importer: a.Importer, Namespace: "file"})
+			if len(r.Errors) > 0 {
+				return api.OnResolveResult{Errors: []api.Message{{Text: fmt.Sprintf("Cannot import %q: %s", a.Path, r.Errors[0].Text)}}}, nil
+			}
+			return resolved(r), nil
+		})
 		pb.OnResolve(api.OnResolveOptions{Filter: reRemote.String()}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
 			scheme, _, _ := strings.Cut(a.Path, ":")
 			var msg string
 			switch scheme {
-			case "npm":
-				msg = fmt.Sprintf("Cannot import %q: npm: specifiers are not supported; install the package with npm (node_modules next to the module) and import it by its bare name", a.Path)
 			case "jsr":
 				msg = fmt.Sprintf("Cannot import %q: jsr: specifiers are not supported", a.Path)
 			default:
@@ -265,6 +472,9 @@ var loaderExt = []string{"", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", "/ind
 func fsPlugin(fsys fs.FS) api.Plugin {
 	return api.Plugin{Name: "exo-fs", Setup: func(pb api.PluginBuild) {
 		pb.OnResolve(api.OnResolveOptions{Filter: ".*"}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
+			if a.Kind != api.ResolveEntryPoint && a.Namespace != nsFS {
+				return api.OnResolveResult{}, nil // npm packages: esbuild resolves them
+			}
 			var p string
 			switch {
 			case a.Kind == api.ResolveEntryPoint:
@@ -375,6 +585,9 @@ func toDiagnostic(files *fileCache, m api.Message, sev diag.Severity) *diag.Diag
 		d.Code = CodeResolve
 		if strings.HasPrefix(m.Text, "Cannot import") || strings.HasPrefix(m.Text, "Node built-in") {
 			d.Code = CodeUnsupported
+		}
+		if m.Detail == npmFetchDetail {
+			d.Code = CodeNpmFetch
 		}
 	} else if strings.HasPrefix(m.Text, "Could not resolve") || strings.HasPrefix(m.Text, "No matching export") {
 		d.Code = CodeResolve

@@ -128,7 +128,7 @@ func TestBundleSyntaxError(t *testing.T) {
 func TestBundleImportDiagnostics(t *testing.T) {
 	files := map[string]string{
 		"src/ops.ts": `import process from "node:process";
-import Color from "npm:color@4";
+import Color from "jsr:@std/color@1";
 import * as m from "https://deno.land/x/tiny_math@0.1.3/mod.ts";
 import fs from "node:fs";
 import { nope } from "./missing";
@@ -141,7 +141,7 @@ export function f(): string { return process.cwd() + Color + m + fs + nope; }
 			code, text string
 		}
 		wants := []want{
-			{2, 19, CodeUnsupported, `Cannot import "npm:color@4"`},
+			{2, 19, CodeUnsupported, `Cannot import "jsr:@std/color@1"`},
 			{3, 20, CodeUnsupported, `Cannot import "https://deno.land/x/tiny_math@0.1.3/mod.ts"`},
 			{4, 16, CodeUnsupported, `Node built-in module "node:fs" is not supported`},
 			{5, 22, CodeResolve, `Could not resolve "./missing"`},

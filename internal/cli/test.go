@@ -281,11 +281,15 @@ func diffLines(want, got string) error {
 
 // unsupportedProject says why a project's tests cannot run here: a
 // WebAssembly module (no runtime yet), or TypeScript that imports modules
-// from the network (npm:, https:, jsr: specifiers). Such tests are counted
-// as skipped, never as passed.
+// from the network that cannot be had (https: and jsr: specifiers, npm:
+// packages that could not be installed into the npm cache). Such tests are
+// counted as skipped, never as passed.
 func unsupportedProject(ctx context.Context, dir string) string {
 	sys, diags := compiler.Compile(compiler.Options{Root: dir, Bundler: jsbundle.New(jsbundle.Options{})})
 	for _, d := range diags {
+		if d.Code == jsbundle.CodeNpmFetch {
+			return "needs network (npm: packages cannot be installed: " + d.Message + ")"
+		}
 		if d.Code == jsbundle.CodeUnsupported && networkImport.MatchString(d.Message) {
 			return "needs network (imports " + networkImport.FindString(d.Message) + " modules)"
 		}
@@ -300,4 +304,4 @@ func unsupportedProject(ctx context.Context, dir string) string {
 	return ""
 }
 
-var networkImport = regexp.MustCompile(`\b(npm|https?|jsr):`)
+var networkImport = regexp.MustCompile(`\b(https?|jsr):`)
