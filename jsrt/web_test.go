@@ -189,12 +189,29 @@ function clone() {
   try { structuredClone({ f() {} }); } catch (e) { bad = e.name; }
   return [c !== o, c.self === c, c.d instanceof Date && c.d.getTime() === 0, c.m.get(1).x[1], c.m.get(1) !== o.m.get(1), c.s.has("a"), c.u[1], bad];
 }
+function events() {
+  const t = new EventTarget();
+  const seen = [];
+  const f = (e) => seen.push(e.type + ":" + (e.target === t));
+  t.addEventListener("x", f);
+  t.addEventListener("x", f);
+  t.addEventListener("y", () => seen.push("once"), { once: true });
+  t.dispatchEvent(new Event("x"));
+  t.dispatchEvent(new Event("y"));
+  t.dispatchEvent(new Event("y"));
+  t.removeEventListener("x", f);
+  t.dispatchEvent(new Event("x"));
+  const c = new AbortController();
+  c.signal.onabort = () => seen.push("onabort");
+  c.abort();
+  return [seen, c.signal.aborted, c.signal.reason.name, c.signal instanceof EventTarget];
+}
 async function response() {
   const r = Response.json({ a: 1 }, { status: 201 });
   const c = r.clone();
   return [r.status, r.ok, r.headers.get("content-type"), await r.json(), await c.text(), await new Response("x").text(), new Response(null, { status: 500 }).ok];
 }
-`, "url", "params", "headers", "text", "base64", "random", "digest", "clone", "response")
+`, "url", "params", "headers", "text", "base64", "random", "digest", "clone", "events", "response")
 	checks := []struct{ fn, want string }{
 		{"url", `["https://User:pw@example.com/b/c?x=1&y=a+b#frag","https:","example.com","example.com","","/b/c","?x=1&y=a+b","#frag","https://example.com","User","a b","?x=1&y=a+b&z=%C3%A9+%26","https://User:pw@example.com/p?x=1&y=a+b&z=%C3%A9+%26","http://h:8080/",false,true,"Invalid URL: 'no scheme'"]`},
 		{"params", `["a=1&a=3&b=B&d=%3D",["1","3"],false,4,[["k","v"]],"q=1"]`},
@@ -204,6 +221,7 @@ async function response() {
 		{"random", `[100,true,true,true,true]`},
 		{"digest", `"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"`},
 		{"clone", `[true,true,true,2,true,true,2,"DataCloneError"]`},
+		{"events", `[["x:true","once","onabort"],true,"AbortError",true]`},
 		{"response", `[201,true,"application/json",{"a":1},"{\"a\":1}","x",false]`},
 	}
 	for _, c := range checks {

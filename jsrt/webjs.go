@@ -248,21 +248,40 @@ const webPrelude = `(function (g, host) {
     return clone(v);
   });
 
-  class Event { constructor(type) { this.type = String(type); } }
-  class AbortSignal {
-    constructor() { this.aborted = false; this.reason = undefined; this._l = []; this.onabort = null; }
+  class Event {
+    constructor(type, init) { this.type = String(type); this.defaultPrevented = false; this.cancelable = !!(init && init.cancelable); this.target = null; }
+    preventDefault() { if (this.cancelable) this.defaultPrevented = true; }
+  }
+  class EventTarget {
+    constructor() { Object.defineProperty(this, "_ls", { value: new Map() }); }
+    addEventListener(type, fn, opts) {
+      if (fn == null) return;
+      const l = this._ls.get(type) || [];
+      if (!l.some((e) => e.fn === fn)) l.push({ fn, once: !!(opts && typeof opts === "object" && opts.once) });
+      this._ls.set(type, l);
+    }
+    removeEventListener(type, fn) { const l = this._ls.get(type); if (l) this._ls.set(type, l.filter((e) => e.fn !== fn)); }
+    dispatchEvent(ev) {
+      try { ev.target = this; } catch (e) {}
+      const h = this["on" + ev.type];
+      if (typeof h === "function") h.call(this, ev);
+      for (const e of (this._ls.get(ev.type) || []).slice()) {
+        if (e.once) this.removeEventListener(ev.type, e.fn);
+        typeof e.fn === "function" ? e.fn.call(this, ev) : e.fn.handleEvent(ev);
+      }
+      return !ev.defaultPrevented;
+    }
+  }
+  class AbortSignal extends EventTarget {
+    constructor() { super(); this.aborted = false; this.reason = undefined; this.onabort = null; }
     static abort(reason) { const c = new AbortController(); c.abort(reason); return c.signal; }
     static timeout(ms) { const c = new AbortController(); setTimeout(() => c.abort(new DOMException("Signal timed out.", "TimeoutError")), ms); return c.signal; }
-    addEventListener(type, fn) { if (type === "abort") this._l.push(fn); }
-    removeEventListener(type, fn) { this._l = this._l.filter((f) => f !== fn); }
     throwIfAborted() { if (this.aborted) throw this.reason; }
     _abort(reason) {
       if (this.aborted) return;
       this.aborted = true;
       this.reason = reason === undefined ? new DOMException("The signal has been aborted", "AbortError") : reason;
-      const ev = new Event("abort");
-      if (typeof this.onabort === "function") this.onabort(ev);
-      for (const f of this._l.slice()) typeof f === "function" ? f.call(this, ev) : f.handleEvent(ev);
+      this.dispatchEvent(new Event("abort"));
     }
   }
   class AbortController {
@@ -270,6 +289,7 @@ const webPrelude = `(function (g, host) {
     abort(reason) { this.signal._abort(reason); }
   }
   if (typeof g.Event === "undefined") def("Event", Event);
+  if (typeof g.EventTarget === "undefined") def("EventTarget", EventTarget);
   def("AbortSignal", AbortSignal);
   def("AbortController", AbortController);
 
