@@ -3,6 +3,7 @@ package postgres
 import (
 	"encoding/json"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 
@@ -348,6 +349,9 @@ func hasSlice(args map[string]any) bool {
 	return args["limit"] != nil || args["offset"] != nil
 }
 
+// flatSizeHint is the size of the last flat-rows response.
+var flatSizeHint atomic.Int64
+
 // queryFlat runs a flat-rows statement and writes the JSON array of the
 // root list.
 func (r *run) queryFlat(p *planner, fp *flatPlan) (json.RawMessage, error) {
@@ -360,7 +364,10 @@ func (r *run) queryFlat(p *planner, fp *flatPlan) (json.RawMessage, error) {
 	}
 	defer rows.Close()
 	w := flatWriter{lists: fp.lists, cur: make([]string, len(fp.lists)), open: make([]bool, len(fp.lists)),
-		first: make([]bool, len(fp.lists)), tails: make([][]byte, len(fp.lists)), out: make([]byte, 0, 4096)}
+		first: make([]bool, len(fp.lists)), tails: make([][]byte, len(fp.lists))}
+	// Sized like the last response (growing a large buffer by doubling
+	// copies it several times and is most of the garbage).
+	w.out = make([]byte, 0, max(512, flatSizeHint.Load()*9/8))
 	w.out = append(w.out, '[')
 	w.first[0] = true
 	for rows.Next() {
@@ -372,6 +379,7 @@ func (r *run) queryFlat(p *planner, fp *flatPlan) (json.RawMessage, error) {
 	}
 	w.closeFrom(0)
 	w.out = append(w.out, ']')
+	flatSizeHint.Store(int64(len(w.out)))
 	return w.out, nil
 }
 
