@@ -106,4 +106,6 @@ func isTerminal(w any) bool {
 
 // newBundler returns the bundler of @deno modules (esbuild), which also
 // creates a skeleton for a module whose source file does not exist yet.
-func newBundler() *jsbundle.Bundler { return jsbundle.New(jsbundle.Options{Skeleton: true}) }
+func newBundler() *jsbundle.Bundler {
+	return jsbundle.New(jsbundle.Options{Skeleton: true, WriteLock: true})
+}
