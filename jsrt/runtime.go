@@ -215,6 +215,9 @@ func (m *Module) newVM() (*vmState, error) {
 	if err := v.installWeb(); err != nil {
 		return nil, fmt.Errorf("jsrt: web APIs: %w", err)
 	}
+	if err := v.installRegExp(); err != nil {
+		return nil, fmt.Errorf("jsrt: RegExp: %w", err)
+	}
 	if _, err := vm.RunProgram(m.prg); err != nil {
 		return nil, fmt.Errorf("jsrt: running %s: %w", m.name, describeInit(err))
 	}
