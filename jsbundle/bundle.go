@@ -104,9 +104,48 @@ const (
 )
 
 // nodeShims are the Node built-ins jsrt provides, as ES modules over its
-// globals.
+// globals (process, and jsrt.NodeGlobal for the others).
 var nodeShims = map[string]string{
 	"process": "const p = globalThis.process;\nexport default p;\nexport const env = p.env, cwd = p.cwd, argv = p.argv, platform = p.platform, nextTick = p.nextTick;\n",
+}
+
+// nodeModuleExports lists the exports of the built-ins jsrt implements in
+// JavaScript (jsrt/nodejs.go), reached through its global require
+// function (jsrt.NodeGlobal).
+var nodeModuleExports = map[string]string{
+	"path":       "sep delimiter resolve normalize isAbsolute join relative toNamespacedPath dirname basename extname parse format posix",
+	"path/posix": "sep delimiter resolve normalize isAbsolute join relative toNamespacedPath dirname basename extname parse format posix",
+	"os": "EOL devNull constants homedir tmpdir platform type arch machine endianness hostname release version uptime loadavg " +
+		"totalmem freemem availableParallelism cpus networkInterfaces userInfo",
+	"url": "URL URLSearchParams fileURLToPath pathToFileURL format parse",
+	"fs": "statSync lstatSync readFileSync readdirSync accessSync existsSync realpathSync stat lstat readFile readdir access " +
+		"realpath exists promises Stats constants F_OK R_OK W_OK X_OK " + fsWriteOps + " " + fsWriteOpsSync,
+	"fs/promises": "stat lstat readFile readdir access realpath constants " + fsWriteOps,
+}
+
+const (
+	fsWriteOps     = "writeFile appendFile mkdir rm rmdir unlink rename copyFile symlink chmod utimes mkdtemp"
+	fsWriteOpsSync = "writeFileSync appendFileSync mkdirSync rmSync rmdirSync unlinkSync renameSync copyFileSync symlinkSync chmodSync utimesSync mkdtempSync"
+)
+
+// nodeGlobal is jsrt.NodeGlobal (jsbundle does not import jsrt).
+const nodeGlobal = "__exo_node"
+
+func init() {
+	for name, exports := range nodeModuleExports {
+		var b strings.Builder
+		fmt.Fprintf(&b, "const m = globalThis.%s(%q);\nexport default m;\n", nodeGlobal, name)
+		for i, e := range strings.Fields(exports) {
+			if i == 0 {
+				b.WriteString("export const ")
+			} else {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s = m.%s", e, e)
+		}
+		b.WriteString(";\n")
+		nodeShims[name] = b.String()
+	}
 }
 
 // Bundle implements compiler.ModuleBundler.

@@ -130,7 +130,7 @@ func TestBundleImportDiagnostics(t *testing.T) {
 		"src/ops.ts": `import process from "node:process";
 import Color from "jsr:@std/color@1";
 import * as m from "https://deno.land/x/tiny_math@0.1.3/mod.ts";
-import fs from "node:fs";
+import fs from "node:child_process";
 import { nope } from "./missing";
 export function f(): string { return process.cwd() + Color + m + fs + nope; }
 `,
@@ -143,7 +143,7 @@ export function f(): string { return process.cwd() + Color + m + fs + nope; }
 		wants := []want{
 			{2, 19, CodeUnsupported, `Cannot import "jsr:@std/color@1"`},
 			{3, 20, CodeUnsupported, `Cannot import "https://deno.land/x/tiny_math@0.1.3/mod.ts"`},
-			{4, 16, CodeUnsupported, `Node built-in module "node:fs" is not supported`},
+			{4, 16, CodeUnsupported, `Node built-in module "node:child_process" is not supported`},
 			{5, 22, CodeResolve, `Could not resolve "./missing"`},
 		}
 		if len(diags) != len(wants) {
@@ -249,4 +249,25 @@ export function f(s: string): string { return up(pad(s, 5)); }
 	if !strings.Contains(js, "module.exports = function") || !strings.Contains(js, "toUpperCase") {
 		t.Errorf("node_modules packages not bundled:\n%s", js)
 	}
+}
+
+func TestBundleNodeBuiltins(t *testing.T) {
+	files := map[string]string{
+		"src/ops.ts": `import { join } from "node:path";
+import * as fs from "node:fs";
+import { homedir } from "node:os";
+import { readFile } from "node:fs/promises";
+export function f(): string { return join(homedir(), "x") + fs.existsSync("a") + typeof readFile; }
+`,
+	}
+	bundleBoth(t, files, "src/ops.ts", func(t *testing.T, res compiler.BundleResult, diags diag.List) {
+		if len(diags) != 0 {
+			t.Fatalf("unexpected diagnostics: %v", diags)
+		}
+		for _, name := range []string{"path", "fs", "os", "fs/promises"} {
+			if !strings.Contains(string(res.Script), `globalThis.__exo_node("`+name+`")`) {
+				t.Errorf("bundle does not reach node:%s through the runtime", name)
+			}
+		}
+	})
 }

@@ -57,6 +57,9 @@ type Options struct {
 	// Error("Internal server error"). Either way, if the JS code lets the
 	// exception propagate, Call returns the original error.
 	UserMessage func(err error) (string, bool)
+	// FSRoot is the directory node:fs may read (read-only; symbolic links
+	// cannot lead out of it). Empty: node:fs sees no files at all.
+	FSRoot string
 }
 
 // Module is a compiled module script with its VM pool. It is safe for
@@ -68,6 +71,8 @@ type Module struct {
 	opts   Options
 	log    *slog.Logger
 	idle   chan *vmState
+
+	fsRoot fsRoot
 
 	exportsOnce sync.Once
 	exports     map[string]bool
@@ -217,6 +222,12 @@ func (m *Module) newVM() (*vmState, error) {
 	}
 	if err := v.installRegExp(); err != nil {
 		return nil, fmt.Errorf("jsrt: RegExp: %w", err)
+	}
+	if err := v.installStreams(); err != nil {
+		return nil, fmt.Errorf("jsrt: streams: %w", err)
+	}
+	if err := v.installNode(); err != nil {
+		return nil, fmt.Errorf("jsrt: Node built-ins: %w", err)
 	}
 	if _, err := vm.RunProgram(m.prg); err != nil {
 		return nil, fmt.Errorf("jsrt: running %s: %w", m.name, describeInit(err))
