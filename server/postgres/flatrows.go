@@ -74,7 +74,7 @@ type flatPlan struct {
 	lists []*flatNode
 }
 
-// flatEligible reports whether a field of type t can be written from its
+// flatScalar reports whether the value of fd can be written from its
 // text form, and how.
 func flatScalar(fd *ir.Field) (flatKind, bool) {
 	if fd.Kind != ir.FieldScalar || fd.Type.Kind != ir.KindScalar {
