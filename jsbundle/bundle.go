@@ -3,7 +3,8 @@
 //
 // The output is an ES2017 IIFE that assigns the module's exports to the
 // global [GlobalName]; package jsrt runs it on goja. Relative imports, TSX,
-// the Node built-ins that jsrt provides (node:process) and npm: packages
+// the Node built-ins that jsrt provides (node:process, node:path, node:os,
+// node:url, a read-only node:fs) and npm: packages
 // (installed once into a local cache, see npm.go) are bundled; jsr: and URL
 // imports cannot be fetched here and are reported as diagnostics at the
 // import. Syntax and resolution errors become diag.Diagnostics pointing into
