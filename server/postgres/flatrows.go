@@ -70,7 +70,7 @@ type flatItem struct {
 // flatPlan is a planned flat-rows statement.
 type flatPlan struct {
 	root *flatNode
-	// lists are the list nodes from the root down (their row numbers order the rows).
+	// lists are the list nodes from the root down (their orderings sort the rows).
 	lists []*flatNode
 }
 
