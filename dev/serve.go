@@ -26,6 +26,8 @@ type Serving struct {
 	Log *slog.Logger
 	// Observe, when set, receives every GraphQL operation.
 	Observe func(Op)
+	// Dir is the project directory (see server.Config.ProjectDir).
+	Dir string
 }
 
 // Config returns the server configuration for the environment (with the
@@ -38,7 +40,11 @@ func (s Serving) Config(url string) (server.Config, error) {
 	if url != "" {
 		env["EXO_POSTGRES_URL"] = url
 	}
-	return server.FromEnv(env)
+	cfg, err := server.FromEnv(env)
+	if s.Dir != "" {
+		cfg.ProjectDir = s.Dir
+	}
+	return cfg, err
 }
 
 // Start creates a server for sys against the database at url and returns

@@ -43,6 +43,11 @@ type Config struct {
 	PoolSize            int
 	CheckConnectionOnUp bool
 
+	// ProjectDir is the project directory (what TypeScript modules may read
+	// through node:fs); FromEnv sets the working directory, where exo-server
+	// finds target/index.exo_ir.
+	ProjectDir string
+
 	// Env is the environment the server sees (for @env contexts, JWT
 	// settings and modules); FromEnv keeps a reference to it.
 	Env map[string]string
@@ -70,6 +75,7 @@ func FromEnv(env map[string]string) (Config, error) {
 		PoolSize:            10,
 		CheckConnectionOnUp: true,
 		Env:                 env,
+		ProjectDir:          ".",
 		Mode:                env["EXO_ENV"],
 	}
 	var errs []string

@@ -21,6 +21,7 @@ func (s *Server) newModules() (*modules.Engine, error) {
 	env := s.cfg.Env
 	return modules.New(s.sys, modules.Options{
 		Logger: s.log,
+		FSRoot: s.cfg.ProjectDir,
 		Env: func(k string) (string, bool) {
 			if v, ok := env[k]; ok {
 				return v, true

@@ -125,7 +125,7 @@ func runDevLoop(ctx context.Context, stdio IO, o loopOptions) error {
 		env["EXO_SERVER_PORT"] = strconv.Itoa(o.port)
 	}
 
-	serving := dev.Serving{Env: env}
+	serving := dev.Serving{Env: env, Dir: o.dir}
 	cfg, err := serving.Config("")
 	if err != nil {
 		return withExitCode(ExitUsage, err)

@@ -224,6 +224,7 @@ func serveForTest(ctx context.Context, p *exotest.Project, dbURL string, env map
 	if err != nil {
 		return nil, nil, err
 	}
+	cfg.ProjectDir = p.Dir
 	// Server logs are quiet unless EXO_LOG asks for them (it is passed
 	// through from the caller's environment).
 	var log *slog.Logger

@@ -49,7 +49,6 @@ const (
 	ePermission
 )
 
-
 func testSystem() *ir.System {
 	ent := func(i int, name string) ir.TypeRef { return ir.TypeRef{Kind: ir.KindEntity, Index: i, Name: name} }
 	permSet := ent(ePermission, "Permission")

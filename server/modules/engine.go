@@ -55,6 +55,9 @@ type Options struct {
 	// PoolSize is the number of idle VMs kept per module (default 8), and
 	// the number created ahead of the first request (at most 2).
 	PoolSize int
+	// FSRoot is the directory modules may read through node:fs (the
+	// project directory); empty means none.
+	FSRoot string
 }
 
 // Engine serves the modules of one system. It is safe for concurrent use.
@@ -91,7 +94,7 @@ func New(sys *ir.System, opts Options) (*Engine, error) {
 	e := &Engine{sys: sys, log: log, mods: make([]*jsrt.Module, len(sys.Modules)),
 		queries: map[string]*Op{}, mutations: map[string]*Op{}}
 	ropts := jsrt.Options{Logger: log, Env: opts.Env, Environ: opts.Environ, Timeout: opts.Timeout,
-		MaxIdle: opts.PoolSize, UserMessage: userMessage}
+		MaxIdle: opts.PoolSize, UserMessage: userMessage, FSRoot: opts.FSRoot}
 	for mi := range sys.Modules {
 		m := &sys.Modules[mi]
 		if m.Kind == ir.ModuleDeno && len(m.Script) > 0 {
