@@ -40,7 +40,7 @@ type Server struct {
 // New prepares a server for sys: it builds the GraphQL schema, the access
 // extractor and the PostgreSQL pool (connecting lazily unless
 // cfg.CheckConnectionOnUp). Close releases everything.
-func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Server, error) {
+func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (_ *Server, err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -50,56 +50,21 @@ func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Se
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Server{cfg: cfg, sys: sys, schema: schema, log: log, cancel: cancel}
+	defer func() {
+		if err != nil {
+			s.Close() // whatever was set up so far
+		}
+	}()
 	if err := s.initProduction(bg); err != nil {
-		cancel()
 		return nil, err
 	}
 	getenv := func(k string) string { return cfg.Env[k] }
-	s.extractor, err = access.NewExtractor(bg, sys, access.ConfigFromEnv(getenv))
-	if err != nil {
-		cancel()
+	if s.extractor, err = access.NewExtractor(bg, sys, access.ConfigFromEnv(getenv)); err != nil {
 		return nil, err
 	}
 	if cfg.Introspection != IntrospectionOnly && hasTables(sys) {
-		if cfg.PostgresURL == "" {
-			cancel()
-			return nil, errors.New("no database: set EXO_POSTGRES_URL (or DATABASE_URL) to the PostgreSQL database to serve")
-		}
-		pcfg, err := pgxpool.ParseConfig(cfg.PostgresURL)
-		if err != nil {
-			cancel()
-			return nil, fmt.Errorf("invalid EXO_POSTGRES_URL: %w", err)
-		}
-		pcfg.MaxConns = int32(cfg.PoolSize)
-		if pcfg.ConnConfig.RuntimeParams == nil {
-			pcfg.ConnConfig.RuntimeParams = map[string]string{}
-		}
-		if _, ok := pcfg.ConnConfig.RuntimeParams["timezone"]; !ok {
-			pcfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
-		}
-		// JIT compilation costs hundreds of milliseconds on the nested
-		// sub-selects access rules produce (tables without statistics look
-		// expensive) and never pays off for short API queries.
-		if _, ok := pcfg.ConnConfig.RuntimeParams["jit"]; !ok {
-			pcfg.ConnConfig.RuntimeParams["jit"] = "off"
-		}
-		if !cfg.PostgresReadWrite {
-			pcfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
-		}
-		s.configurePool(pcfg)
-		s.pool, err = pgxpool.NewWithConfig(bg, pcfg)
-		if err != nil {
-			cancel()
-			return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
-		}
-		if cfg.CheckConnectionOnUp {
-			pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
-			err := s.pool.Ping(pctx)
-			pcancel()
-			if err != nil {
-				s.Close()
-				return nil, fmt.Errorf("cannot reach PostgreSQL at %s: %w", redactURL(cfg.PostgresURL), err)
-			}
+		if s.pool, err = s.newPool(ctx, bg); err != nil {
+			return nil, err
 		}
 	}
 	s.pg = &postgres.Resolver{Engine: postgres.New(sys, postgres.Options{Solver: solver{}})}
@@ -107,7 +72,6 @@ func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Se
 		s.pg.DB = s.pool
 	}
 	if s.modules, err = s.newModules(); err != nil {
-		s.Close()
 		return nil, fmt.Errorf("loading the TypeScript modules: %w", err)
 	}
 	s.gql = &graphql.Handler{
@@ -136,7 +100,6 @@ func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (*Se
 	// MCP endpoint (server/mcp, wired in mcp_wiring.go).
 	mh, err := s.newMCP()
 	if err != nil {
-		s.Close()
 		return nil, err
 	}
 	if mh != nil {
@@ -368,4 +331,51 @@ func redactURL(u string) string {
 		return u[:scheme+3] + user + ":***" + u[at:]
 	}
 	return u
+}
+
+// newPool opens the PostgreSQL pool of cfg.PostgresURL (sessions in UTC,
+// without JIT, read-only unless EXO_POSTGRES_READ_WRITE) and, when
+// EXO_CHECK_CONNECTION_ON_STARTUP, checks that the database answers.
+func (s *Server) newPool(ctx, bg context.Context) (*pgxpool.Pool, error) {
+	cfg := s.cfg
+	if cfg.PostgresURL == "" {
+		return nil, errors.New("no database: set EXO_POSTGRES_URL (or DATABASE_URL) to the PostgreSQL database to serve")
+	}
+	pcfg, err := pgxpool.ParseConfig(cfg.PostgresURL)
+	if err != nil {
+		return nil, fmt.Errorf("invalid EXO_POSTGRES_URL: %w", err)
+	}
+	pcfg.MaxConns = int32(cfg.PoolSize)
+	params := pcfg.ConnConfig.RuntimeParams
+	if params == nil {
+		params = map[string]string{}
+		pcfg.ConnConfig.RuntimeParams = params
+	}
+	if _, ok := params["timezone"]; !ok {
+		params["timezone"] = "UTC"
+	}
+	// JIT compilation costs hundreds of milliseconds on the nested
+	// sub-selects access rules produce (tables without statistics look
+	// expensive) and never pays off for short API queries.
+	if _, ok := params["jit"]; !ok {
+		params["jit"] = "off"
+	}
+	if !cfg.PostgresReadWrite {
+		params["default_transaction_read_only"] = "on"
+	}
+	s.configurePool(pcfg)
+	pool, err := pgxpool.NewWithConfig(bg, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
+	}
+	if cfg.CheckConnectionOnUp {
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := pool.Ping(pctx)
+		cancel()
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("cannot reach PostgreSQL at %s: %w", redactURL(cfg.PostgresURL), err)
+		}
+	}
+	return pool, nil
 }
