@@ -116,8 +116,8 @@ func runTests(ctx context.Context, stdio IO, dir, pattern string, o testOptions)
 		RPC:       true,
 		Progress:  progress,
 		Env:       passThroughEnv(),
+		Skip:      unsupportedProject,
 	}
-	opts.Skip = unsupportedProject
 	if o.introspection || truthy(os.Getenv("EXO_RUN_INTROSPECTION_TESTS")) {
 		opts.Introspection = checkIntrospection
 	}
@@ -126,7 +126,6 @@ func runTests(ctx context.Context, stdio IO, dir, pattern string, o testOptions)
 		return withExitCode(ExitModel, err)
 	}
 	failed := !rep.OK()
-	regressed := false
 	if known != nil {
 		// With a ratchet, only regressions of tests known to pass fail the
 		// run. Its findings come before the report so that the report's
@@ -140,14 +139,14 @@ func runTests(ctx context.Context, stdio IO, dir, pattern string, o testOptions)
 			for _, r := range rr.Regressions {
 				fmt.Fprintf(stdio.Out, "  %s\n", r)
 			}
-			regressed = true
 		}
-		failed = regressed
+		failed = !rr.OK()
 	}
 	if o.writeRatchet != "" {
 		var buf bytes.Buffer
-		if err := exotest.WriteRatchet(&buf, rep); err == nil {
-			_ = os.WriteFile(o.writeRatchet, buf.Bytes(), 0o644)
+		_ = exotest.WriteRatchet(&buf, rep)
+		if err := os.WriteFile(o.writeRatchet, buf.Bytes(), 0o644); err != nil {
+			return withExitCode(ExitModel, err)
 		}
 	}
 	if o.json {
