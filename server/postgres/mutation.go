@@ -668,27 +668,7 @@ func (r *run) update(op rootOp, f *Field) (json.RawMessage, error) {
 	b.table(e.Table)
 	b.s(" AS ")
 	b.s(a)
-	b.s(" SET ")
-	in := &inputRow{vals: make(map[string]any, len(cols)), fallback: a}
-	if len(cols) == 0 {
-		c := r.anyColumn(ent)
-		b.ident(c)
-		b.s(" = ")
-		b.col(a, c)
-	}
-	for i, c := range cols {
-		if i > 0 {
-			b.s(", ")
-		}
-		b.ident(c)
-		b.s(" = ")
-		if vals[i] == nil {
-			b.s("NULL")
-		} else {
-			b.arg(vals[i])
-		}
-		in.vals[c] = vals[i]
-	}
+	in := r.setClause(b, a, ent, cols, vals)
 	if err := p.targetWhere(op, f, a, res, in); err != nil {
 		return nil, err
 	}
@@ -842,27 +822,7 @@ func (r *run) updateChild(f *ir.Field, item map[string]any, parentRow map[string
 	b.table(ce.Table)
 	b.s(" AS ")
 	b.s(a)
-	b.s(" SET ")
-	if len(cols) == 0 {
-		c := r.anyColumn(child)
-		b.ident(c)
-		b.s(" = ")
-		b.col(a, c)
-	}
-	in := &inputRow{vals: map[string]any{}, fallback: a}
-	for i, c := range cols {
-		if i > 0 {
-			b.s(", ")
-		}
-		b.ident(c)
-		b.s(" = ")
-		if vals[i] == nil {
-			b.s("NULL")
-		} else {
-			b.arg(vals[i])
-		}
-		in.vals[c] = vals[i]
-	}
+	in := r.setClause(b, a, child, cols, vals)
 	w := p.where()
 	if err := p.childKey(&w, f, a, item, parentRow); err != nil {
 		return err
@@ -975,4 +935,33 @@ func (r *run) anyColumn(ent int) string {
 		}
 	}
 	return r.e.ents[ent].retCols[0]
+}
+
+// setClause writes " SET col = value, ..." of an UPDATE of entity ent
+// aliased a, and returns the new values as the row access checks see. With
+// no column to change it sets one column to itself, so that the statement
+// still returns the rows it matches.
+func (r *run) setClause(b *sqlBuf, a string, ent int, cols []string, vals []any) *inputRow {
+	b.s(" SET ")
+	in := &inputRow{vals: make(map[string]any, len(cols)), fallback: a}
+	if len(cols) == 0 {
+		c := r.anyColumn(ent)
+		b.ident(c)
+		b.s(" = ")
+		b.col(a, c)
+	}
+	for i, c := range cols {
+		if i > 0 {
+			b.s(", ")
+		}
+		b.ident(c)
+		b.s(" = ")
+		if vals[i] == nil {
+			b.s("NULL")
+		} else {
+			b.arg(vals[i])
+		}
+		in.vals[c] = vals[i]
+	}
+	return in
 }
