@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 
@@ -31,11 +30,7 @@ editors/vscode does); it is not meant to be run by hand. Logs go to stderr.`,
 			if in == nil {
 				in = eofReader{}
 			}
-			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
-			clean, err := srv.Serve(ctx, in, stdio.Out)
+			clean, err := srv.Serve(cmd.Context(), in, stdio.Out)
 			if err != nil {
 				return withExitCode(ExitModel, fmt.Errorf("lsp: %w", err))
 			}

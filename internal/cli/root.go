@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -56,7 +57,8 @@ func Main(args []string) int {
 func Run(args []string, stdio IO) int {
 	root := newRoot(stdio)
 	root.SetArgs(args)
-	err := root.Execute()
+	// A context for every command (cmd.Context() is never nil).
+	err := root.ExecuteContext(context.Background())
 	if err == nil {
 		return ExitOK
 	}

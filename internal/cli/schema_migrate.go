@@ -107,9 +107,6 @@ tables, nullable or defaulted extra columns, extra indexes) are fine.`,
 				return err
 			}
 			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
 			conn, err := connectDB(ctx, f.database)
 			if err != nil {
 				return err
@@ -177,9 +174,6 @@ entirely on error).`,
 				return err
 			}
 			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
 			conn, err := connectDB(ctx, f.database)
 			if err != nil {
 				return err
@@ -298,9 +292,6 @@ stdout, or to --output.`,
 				sc = *p
 			}
 			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
 			conn, err := connectDB(ctx, f.database)
 			if err != nil {
 				return err
