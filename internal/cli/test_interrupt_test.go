@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -56,7 +57,9 @@ module M {
 		}
 		time.Sleep(50 * time.Millisecond)
 		for _, d := range clusterDirs() {
-			if !slices.Contains(before, d) {
+			// Other tests (and other packages) start clusters at the same
+			// time: keep only the one whose postmaster is our child's.
+			if !slices.Contains(before, d) && parentOfPostmaster(d) == cmd.Process.Pid {
 				created = append(created, d)
 			}
 		}
@@ -121,4 +124,25 @@ func processesIn(dir string) []string {
 		}
 	}
 	return out
+}
+
+// parentOfPostmaster returns the parent process id of the postmaster of the
+// cluster in dir, or 0 when it cannot tell (not started yet, already gone).
+func parentOfPostmaster(dir string) int {
+	pidFile, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	pid, _, _ := strings.Cut(string(pidFile), "\n")
+	stat, err := os.ReadFile(filepath.Join("/proc", strings.TrimSpace(pid), "stat"))
+	if err != nil {
+		return 0
+	}
+	s := string(stat)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(fields[1])
+	return ppid
 }
