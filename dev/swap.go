@@ -21,7 +21,8 @@ import (
 // an in-flight request. Before the first Set (and after Close), requests get
 // 503 Service Unavailable with Unavailable as the message.
 type Swap struct {
-	cur atomic.Pointer[generation]
+	cur     atomic.Pointer[generation]
+	retired sync.WaitGroup // one per replaced generation not yet released
 	// Unavailable is the body of the 503 response served when there is no
 	// handler; empty means a default message.
 	Unavailable string
@@ -66,25 +67,28 @@ func (s *Swap) Set(h http.Handler, release func()) <-chan struct{} {
 	if h != nil {
 		g = &generation{h: h, release: release}
 	}
-	return retire(s.cur.Swap(g))
+	return s.retire(s.cur.Swap(g))
 }
 
-// Close removes the handler (new requests get 503) and waits until the
-// previous one has finished its requests and was released.
+// Close removes the handler (new requests get 503) and waits until every
+// replaced handler has finished its requests and was released.
 func (s *Swap) Close() {
-	<-s.Set(nil, nil)
+	s.Set(nil, nil)
+	s.retired.Wait()
 }
 
 // Current reports whether a handler is installed.
 func (s *Swap) Current() bool { return s.cur.Load() != nil }
 
-func retire(g *generation) <-chan struct{} {
+func (s *Swap) retire(g *generation) <-chan struct{} {
 	done := make(chan struct{})
 	if g == nil {
 		close(done)
 		return done
 	}
+	s.retired.Add(1)
 	go func() {
+		defer s.retired.Done()
 		defer close(done)
 		g.mu.Lock() // waits for the requests being served
 		g.retired = true
