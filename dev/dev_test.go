@@ -197,7 +197,7 @@ func TestWatch(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "src", "index.exo"), "a")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ch, err := Watch(ctx, dir, 100*time.Millisecond)
+	ch, err := Watch(ctx, dir, 250*time.Millisecond) // well above the 20 ms between the writes of a burst, even on a loaded machine
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestWatch(t *testing.T) {
 		select {
 		case got := <-ch:
 			t.Fatalf("unexpected changes %v", got)
-		case <-time.After(400 * time.Millisecond):
+		case <-time.After(600 * time.Millisecond):
 		}
 	}
 	// A burst of writes is one rebuild.
