@@ -118,6 +118,10 @@ func (p *planner) selResidual(ent int, res *ir.Expr, sel []*Field) (*ir.Expr, er
 	info := &p.r.e.ents[ent]
 	for _, f := range sel {
 		fi, ok := info.fields[f.Name]
+		if !ok {
+			// <vector>Distance reads the vector field: the same rule guards it.
+			fi, ok = info.dists[f.Name]
+		}
 		if !ok || e.Fields[fi].Access == nil {
 			continue
 		}

@@ -462,7 +462,10 @@ func (p *planner) orderTerm(f *ir.Field, a string, ov any, wraps []orderWrap, n 
 		if vec, err = p.r.vectorValue(f, m["distanceTo"]); err != nil {
 			return err
 		}
-		dir, _ = m["order"].(string)
+		dir = "ASC" // the default when order is not given
+		if o, ok := m["order"].(string); ok {
+			dir = o
+		}
 	} else {
 		dir, _ = ov.(string)
 	}
