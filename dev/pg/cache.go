@@ -19,7 +19,7 @@ func initdbCacheDir(binDir string) string {
 		return ""
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "v1\x00%s\x00%s\x00", binDir, strings.Join(initdbArgs, " "))
+	fmt.Fprintf(h, "v2\x00%s\x00%s\x00", binDir, strings.Join(initdbArgs, " "))
 	for _, name := range []string{"initdb", "postgres"} {
 		fi, err := os.Stat(filepath.Join(binDir, name))
 		if err != nil {

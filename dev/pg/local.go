@@ -314,6 +314,9 @@ func (c *Cluster) initData(ctx context.Context, opts *Options) error {
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("initdb failed: %w\n%s", err, strings.TrimSpace(out.String()))
 	}
+	if err := c.backportFunctions(ctx); err != nil {
+		return err
+	}
 	if cacheDir != "" {
 		if err := saveToCache(c.data, cacheDir); err != nil {
 			opts.logf("pg: cannot cache the data directory: %v", err)
@@ -501,4 +504,47 @@ func (p *process) stop(grace time.Duration) error {
 	case <-time.After(grace):
 		return fmt.Errorf("postgres (pid %d) did not exit", pid)
 	}
+}
+
+// uuidv7SQL defines uuidv7() (built in from PostgreSQL 18, the database default
+// of uuidGenerateV7()) for older servers: a version 4 UUID whose first 48 bits
+// are replaced by the Unix time in milliseconds and whose version nibble is
+// set to 7, which is the layout of RFC 9562's version 7. It ends with the
+// statement terminator of postgres --single -j.
+const uuidv7SQL = `CREATE FUNCTION pg_catalog.uuidv7() RETURNS uuid LANGUAGE sql VOLATILE PARALLEL SAFE AS $$
+SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+  PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6),
+  52, 1), 53, 1), 'hex')::uuid
+$$;
+
+`
+
+// backportFunctions gives a freshly initialised cluster's template1 (so every
+// database created from it) the functions newer PostgreSQL versions have
+// built in and models may use as defaults. It runs before the first start, in
+// single-user mode, so the initdb cache holds the result and starting a
+// cluster costs nothing more. Only these throw-away clusters get them: exo
+// never adds functions to a database it does not own.
+func (c *Cluster) backportFunctions(ctx context.Context) error {
+	v, err := os.ReadFile(filepath.Join(c.data, "PG_VERSION"))
+	if err != nil {
+		return err
+	}
+	major, err := strconv.Atoi(strings.TrimSpace(string(v)))
+	if err != nil || major >= 18 {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, "postgres"), "--single", "-j", "-D", c.data, "template1")
+	cmd.Dir = c.dir
+	cmd.Env = c.env()
+	cmd.SysProcAttr = sysProcAttr(c.runAs)
+	cmd.Stdin = strings.NewReader(uuidv7SQL)
+	out, err := cmd.CombinedOutput()
+	if err == nil && bytes.Contains(out, []byte("ERROR")) {
+		err = errors.New("statement failed")
+	}
+	if err != nil {
+		return fmt.Errorf("defining uuidv7() for PostgreSQL %d: %w\n%s", major, err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -581,4 +582,41 @@ INSERT INTO concerts (venue_id, title, price) SELECT 1 + g % 100, 'c' || g, g FR
 			}
 		}
 	})
+}
+
+// Databases of a throw-away cluster have uuidv7() (the default of
+// uuidGenerateV7()) whatever the server version, and it makes version 7
+// UUIDs: RFC 9562 variant, version 7, the current Unix time in milliseconds
+// in the first 48 bits, and increasing over time.
+func TestUUIDv7(t *testing.T) {
+	c := startCluster(t, Options{})
+	ctx := context.Background()
+	if err := c.CreateDatabase(ctx, "v7"); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now().UnixMilli()
+	got := queryRow[[]string](t, c.URL("v7"), "SELECT array_agg(uuidv7()::text) FROM (SELECT pg_sleep(0.002) FROM generate_series(1, 3)) s")
+	after := time.Now().UnixMilli()
+	re := regexp.MustCompile(`^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	prev := ""
+	for _, u := range got {
+		m := re.FindStringSubmatch(u)
+		if m == nil {
+			t.Fatalf("%s is not a version 7 UUID", u)
+		}
+		ms, err := strconv.ParseInt(m[1]+m[2], 16, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms < before-5 || ms > after+5 {
+			t.Errorf("%s carries %d ms, want between %d and %d", u, ms, before, after)
+		}
+		if u <= prev {
+			t.Errorf("%s does not sort after %s", u, prev)
+		}
+		prev = u
+	}
+	if len(got) != 3 {
+		t.Fatalf("got %d UUIDs", len(got))
+	}
 }
