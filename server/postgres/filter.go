@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/exo-dev/exo/ir"
@@ -446,7 +447,20 @@ func (p *planner) orderBy(ent int, a string, v any, wraps []orderWrap, n *int) e
 		}
 		return nil
 	}
-	return userErr("Invalid field 'orderBy': Invalid argument ('%v')", v)
+	return userErr("Invalid field 'orderBy': Invalid argument ('%s')", argText(v))
+}
+
+// argText is an argument value as error messages quote it: strings (enum
+// values) as they are, anything else as JSON.
+func argText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(j)
 }
 
 func (p *planner) orderTerm(f *ir.Field, a string, ov any, wraps []orderWrap, n *int) error {
@@ -456,7 +470,7 @@ func (p *planner) orderTerm(f *ir.Field, a string, ov any, wraps []orderWrap, n 
 	if f.Type.Kind == ir.KindScalar && f.Type.Scalar == ir.Vector {
 		m, ok := ov.(map[string]any)
 		if !ok {
-			return userErr("Invalid field 'orderBy': Invalid argument ('%v')", ov)
+			return userErr("Invalid field 'orderBy': Invalid argument ('%s')", argText(ov))
 		}
 		var err error
 		if vec, err = p.r.vectorValue(f, m["distanceTo"]); err != nil {
@@ -470,7 +484,7 @@ func (p *planner) orderTerm(f *ir.Field, a string, ov any, wraps []orderWrap, n 
 		dir, _ = ov.(string)
 	}
 	if dir != "ASC" && dir != "DESC" {
-		return userErr("Invalid field 'orderBy': Invalid argument ('%v')", ov)
+		return userErr("Invalid field 'orderBy': Invalid argument ('%s')", argText(ov))
 	}
 	if *n > 0 {
 		b.s(", ")
@@ -529,7 +543,7 @@ func intArg(name string, v any) (int64, error) {
 	if f, ok := toFloat(v); ok && f == float64(int64(f)) {
 		return int64(f), nil
 	}
-	return 0, userErr("Invalid field '%s': Invalid argument ('%v')", name, v)
+	return 0, userErr("Invalid field '%s': Invalid argument ('%s')", name, argText(v))
 }
 
 var _ = fmt.Sprint

@@ -164,6 +164,7 @@ func TestQueries(t *testing.T) {
 		v.expectErr(fa("concerts", obj{"where": obj{"and": list{obj{}}, "or": list{obj{}}}}, f("id")), msgMultipleLogical)
 		v.expectErr(fa("concerts", obj{"where": obj{"and": list{}}}, f("id")), msgEmptyLogical)
 		v.expectErr(fa("concerts", obj{"orderBy": list{"text_DESC"}}, f("id")), "Invalid field 'orderBy': Invalid argument ('text_DESC')")
+		v.expectErr(fa("concerts", obj{"orderBy": obj{"id": obj{"order": "UP"}}}, f("id")), `Invalid field 'orderBy': Invalid argument ('{"order":"UP"}')`)
 		v.expectErr(fa("concerts", obj{"where": obj{"rank": obj{"eq": int64(40000)}}}, f("id")),
 			"Unable to convert input to the expected type: trying to convert the 'rank' field to the '16-bit integer' type")
 	})
