@@ -20,7 +20,7 @@ import (
 // reference/PERFORMANCE-NOTES.md), and the database is the shared resource.
 //
 // Only selections whose JSON is plain text of the row are eligible (Int,
-// String, Boolean, Uuid and Decimal columns; to-one relations through
+// Float, String, Boolean, Uuid and Decimal columns; to-one relations through
 // their own foreign key; lists forming a single chain); anything else
 // (aggregates, __typename, sibling lists, other scalar types ...) uses the
 // JSON shape. Both give the same JSON values (TestFlatRowsSameAsJSON).
@@ -32,6 +32,7 @@ type flatKind uint8
 
 const (
 	flatNumber flatKind = iota // Int: the text is the JSON number
+	flatFloat                  // Float: the text is the JSON number, except NaN and ±Infinity (strings)
 	flatString                 // String, Uuid, Decimal (as text)
 	flatBool
 	flatObject // a to-one relation
@@ -83,6 +84,8 @@ func flatScalar(fd *ir.Field) (flatKind, bool) {
 	switch fd.Type.Scalar {
 	case ir.Int:
 		return flatNumber, true
+	case ir.Float:
+		return flatFloat, true
 	case ir.String, ir.Uuid, ir.Decimal:
 		return flatString, true
 	case ir.Boolean:
@@ -509,6 +512,12 @@ func (w *flatWriter) fields(out []byte, n *flatNode, vals [][]byte, from, to int
 			out = append(out, "null"...)
 		case it.kind == flatNumber:
 			out = append(out, v...)
+		case it.kind == flatFloat:
+			if c := v[len(v)-1]; c >= '0' && c <= '9' {
+				out = append(out, v...)
+			} else { // NaN, Infinity, -Infinity: json's text of them is a string
+				out = appendJSONString(out, v)
+			}
 		case it.kind == flatBool:
 			if len(v) > 0 && v[0] == 't' {
 				out = append(out, "true"...)

@@ -19,6 +19,10 @@ func TestFlatRowsSameAsJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Floats whose text is not a plain decimal.
+	if _, err := v.conn.Exec(v.ctx, `UPDATE venues SET latitude = (ARRAY['NaN', 'Infinity', '-Infinity', '1e20', '1.5e-7', '-0.1'])[id]::real WHERE id <= 6`); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := v.conn.Exec(v.ctx, `INSERT INTO concerts (title, venueid, published, price) VALUES ('Opera "Night"', 2, true, 99.99), ('Folk', 5, false, 0)`); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +61,7 @@ func TestFlatRowsSameAsJSON(t *testing.T) {
 		{"empty result", fa("venues", obj{"where": obj{"name": obj{"eq": "nowhere"}}}, f("name"), fa("concerts", nil, f("title"))), true},
 
 		{"__typename", fa("venues", obj{"orderBy": byID}, f("__typename"), f("name")), false},
-		{"float", fa("venues", obj{"orderBy": byID}, f("latitude")), false},
+		{"float", fa("venues", obj{"orderBy": byID}, f("id"), f("latitude"), fa("concerts", nil, f("venue", f("latitude")))), true},
 		{"aggregate", fa("venues", obj{"orderBy": byID}, f("name"), fa("concertsAgg", nil, f("id", f("count")))), false},
 		{"instant", fa("concerts", obj{"orderBy": byID}, f("startsAt")), false},
 		{"list under to-one", fa("concerts", obj{"orderBy": byID}, f("title"), f("venue", fa("concerts", obj{"orderBy": byID}, f("title")))), false},
@@ -93,6 +97,13 @@ func TestFlatRowsSameAsJSON(t *testing.T) {
 			}
 			if !c.flat {
 				return
+			}
+			if c.name == "float" {
+				for _, s := range []string{`"latitude":"NaN"`, `"latitude":"-Infinity"`, `"latitude":1e+20`, `"latitude":-0.1`} {
+					if !strings.Contains(got.String(), s) {
+						t.Fatalf("the float case lacks %s: %s", s, got.String())
+					}
+				}
 			}
 			if n := strings.Count(want.String(), "{"); n < 1 && c.name != "empty result" {
 				t.Fatalf("the query selects nothing: %s", want.String())
