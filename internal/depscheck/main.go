@@ -32,6 +32,7 @@ var owners = map[string][]string{
 	"go.opentelemetry.io":             {"server"},
 	"github.com/MicahParks":           {"server/access"},
 	"github.com/rogpeppe/go-internal": {"internal/cli", "cmd/exo"},
+	"github.com/tetratelabs/wazero":   {"wasmrt"},
 }
 
 // stdlibOnly are package prefixes that may import only the standard library
