@@ -62,6 +62,12 @@ type Options struct {
 	FS fs.FS
 	// Bundler bundles @deno modules; nil leaves Module.Script empty.
 	Bundler ModuleBundler
+	// ReadWasm reads the binary of each @wasm module into Module.Wasm and
+	// checks it against the declared operations (a missing file, a file
+	// that is not WebAssembly or a missing export is an error). False is a
+	// model-only compile (schema, migrations, tools): Module.Wasm stays
+	// empty and the files are not looked at.
+	ReadWasm bool
 }
 
 // Compile loads, checks and lowers a project. The returned system is nil
@@ -84,6 +90,9 @@ func Compile(opts Options) (*ir.System, diag.List) {
 	td, tdd := loadTrustedDocuments(fsys)
 	sys.TrustedDocuments = td
 	diags.Append(tdd)
+	if opts.ReadWasm {
+		diags.Append(loadWasm(fsys, model.Modules, sys))
+	}
 	if opts.Bundler != nil {
 		for i := range sys.Modules {
 			m := &sys.Modules[i]

@@ -13,7 +13,9 @@ import (
 
 // FormatVersion is the version of the IR file format. Bump it whenever a
 // change to the types above changes what an older reader would understand.
-const FormatVersion uint16 = 1
+//
+// Version 2: Module.Wasm (the binary of @wasm modules).
+const FormatVersion uint16 = 2
 
 // magic starts every IR file.
 var magic = [6]byte{'E', 'X', 'O', 'I', 'R', 0}

@@ -539,6 +539,11 @@ type Module struct {
 	// functions); SourceMap maps it back to the TypeScript sources.
 	Script    []byte
 	SourceMap []byte
+	// Wasm is the WebAssembly binary of a @wasm module (the file at
+	// SourcePath, read at build time and checked to export every declared
+	// query and mutation with a matching signature). Empty for @deno
+	// modules and for model-only compiles that do not read module code.
+	Wasm []byte
 
 	Types     []ModuleType
 	Queries   []Operation

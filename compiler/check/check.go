@@ -31,6 +31,8 @@ type module struct {
 	schema  string
 	managed bool
 	path    string
+	// pathSpan is the annotation's path string (deno/wasm).
+	pathSpan diag.Span
 	// deno types by name: index into out.Types
 	types map[string]int
 	out   *Module
@@ -180,6 +182,7 @@ func (c *checker) collectModule(d *syntax.ModuleDecl, src Source) {
 			args := c.annotationArgs(src, plugin, []string{"path"}, nil)
 			if e, ok := args["path"]; ok {
 				m.path = c.stringArg(src, plugin, e)
+				m.pathSpan = src.File.Span(e)
 			} else {
 				c.errorf(src, plugin, "check/annotation-args", "@%s requires the module's source path", plugin.Name.Name)
 			}
@@ -199,7 +202,7 @@ func (c *checker) collectModule(d *syntax.ModuleDecl, src Source) {
 			kind = ir.ModuleWasm
 		}
 		dir := path.Dir(src.Path)
-		m.out = &Module{Kind: kind, Name: m.name, Doc: d.Doc.Text(), Path: m.path, Dir: dir}
+		m.out = &Module{Kind: kind, Name: m.name, Doc: d.Doc.Text(), Path: m.path, Dir: dir, PathSpan: m.pathSpan}
 		m.index = len(c.model.Modules)
 		c.model.Modules = append(c.model.Modules, m.out)
 	}

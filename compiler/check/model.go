@@ -14,6 +14,7 @@ package check
 
 import (
 	"github.com/exo-dev/exo/compiler/syntax"
+	"github.com/exo-dev/exo/diag"
 	"github.com/exo-dev/exo/ir"
 )
 
@@ -161,4 +162,10 @@ type Module struct {
 	Types     []ir.ModuleType
 	Queries   []ir.Operation
 	Mutations []ir.Operation
+	// PathSpan is the annotation's path string: diagnostics about the
+	// module's file (a missing or invalid @wasm binary) point there.
+	PathSpan diag.Span
+	// QuerySpans and MutationSpans are the names of Queries and Mutations,
+	// index for index (diagnostics about a @wasm export point there).
+	QuerySpans, MutationSpans []diag.Span
 }

@@ -27,12 +27,28 @@ func (c *checker) buildModules() {
 				c.buildModuleType(m, &m.out.Types[i], d)
 			case *syntax.MethodDecl:
 				op := c.buildOperation(m, d)
+				var at syntax.Node = d
+				if d.Name != nil {
+					at = d.Name
+				}
 				if d.Kind == syntax.Mutation {
 					m.out.Mutations = append(m.out.Mutations, op)
+					m.out.MutationSpans = append(m.out.MutationSpans, src.File.Span(at))
 				} else {
 					m.out.Queries = append(m.out.Queries, op)
+					m.out.QuerySpans = append(m.out.QuerySpans, src.File.Span(at))
 				}
 			case *syntax.InterceptorDecl:
+				if m.kind == modWasm {
+					// Interceptors receive the operation as a JavaScript
+					// object; a WebAssembly function cannot.
+					var at syntax.Node = d
+					if d.Name != nil {
+						at = d.Name
+					}
+					c.errorf(src, at, "check/wasm-interceptor", "Interceptors are not supported in @wasm modules (declare them in a @deno module)")
+					continue
+				}
 				ic := c.buildInterceptor(m, d)
 				ic.Order = order
 				order++
@@ -175,7 +191,46 @@ func (c *checker) buildOperation(m *module, d *syntax.MethodDecl) ir.Operation {
 	} else {
 		op.Return, op.ReturnOptional = c.resolveType(m.src, d.Result, m)
 	}
+	if m.kind == modWasm {
+		c.checkWasmSignature(m, d, &op)
+	}
 	return op
+}
+
+// checkWasmSignature reports the parameters and the return type of a @wasm
+// operation that cannot map to WebAssembly numbers: only Int (i32 or i64),
+// Float (f32 or f64) and Boolean (i32) can. Injected arguments cannot be
+// passed to WebAssembly either.
+func (c *checker) checkWasmSignature(m *module, d *syntax.MethodDecl, op *ir.Operation) {
+	i := 0
+	for _, p := range d.Params {
+		if p.Name == nil {
+			continue
+		}
+		if i >= len(op.Args) || op.Args[i].Name != p.Name.Name {
+			continue // a duplicate, already reported
+		}
+		a := &op.Args[i]
+		i++
+		if a.Type.Kind == 0 || p.Type == nil {
+			continue // unknown type, already reported
+		}
+		switch {
+		case a.Injected:
+			c.errorf(m.src, p, "check/wasm-type", "Parameter %s of %s %s cannot be injected: @wasm functions take only Int, Float and Boolean arguments", a.Name, d.Kind, op.Name)
+		case !WasmNumber(a.Type):
+			c.errorf(m.src, p.Type, "check/wasm-type", "Type %s of parameter %s is not supported in @wasm modules: only Int, Float and Boolean map to WebAssembly numbers", typeString(a.Type), a.Name)
+		}
+	}
+	if d.Result != nil && op.Return.Kind != 0 && !WasmNumber(op.Return) {
+		c.errorf(m.src, d.Result, "check/wasm-type", "Return type %s of %s %s is not supported in @wasm modules: only Int, Float and Boolean map to WebAssembly numbers", typeString(op.Return), d.Kind, op.Name)
+	}
+}
+
+// WasmNumber reports whether t can cross into a WebAssembly function as a
+// number: Int (i32 or i64), Float (f32 or f64) or Boolean (i32 0 or 1).
+func WasmNumber(t ir.TypeRef) bool {
+	return t.Kind == ir.KindScalar && (t.Scalar == ir.Int || t.Scalar == ir.Float || t.Scalar == ir.Boolean)
 }
 
 func (c *checker) buildInterceptor(m *module, d *syntax.InterceptorDecl) ir.Interceptor {
