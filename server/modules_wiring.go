@@ -12,8 +12,9 @@ import (
 	"github.com/exo-dev/exo/server/modules"
 )
 
-// newModules prepares the TypeScript module runtime when the system has
-// @deno modules (nil otherwise). Modules see the server's environment.
+// newModules prepares the module runtimes when the system has @deno or
+// @wasm modules (nil otherwise): TypeScript modules see the server's
+// environment; WebAssembly binaries are compiled here, once.
 func (s *Server) newModules() (*modules.Engine, error) {
 	if len(s.sys.Modules) == 0 {
 		return nil, nil

@@ -72,7 +72,7 @@ func New(ctx context.Context, sys *ir.System, cfg Config, log *slog.Logger) (_ *
 		s.pg.DB = s.pool
 	}
 	if s.modules, err = s.newModules(); err != nil {
-		return nil, fmt.Errorf("loading the TypeScript modules: %w", err)
+		return nil, fmt.Errorf("loading the modules: %w", err)
 	}
 	s.gql = &graphql.Handler{
 		Schema:        schema,
@@ -121,10 +121,14 @@ func (s *Server) Handler() http.Handler {
 // Schema returns the GraphQL schema being served.
 func (s *Server) Schema() *ast.Schema { return s.schema }
 
-// Close releases the database pool and background work.
+// Close releases the database pool, the compiled WebAssembly modules and
+// background work.
 func (s *Server) Close() {
 	if s.pool != nil {
 		s.pool.Close()
+	}
+	if s.modules != nil {
+		s.modules.Close()
 	}
 	s.closeProduction()
 	s.cancel()

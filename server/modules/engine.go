@@ -1,5 +1,6 @@
 // Package modules binds the queries, mutations and interceptors of @deno
-// modules to the JavaScript runtime (package jsrt).
+// modules to the JavaScript runtime (package jsrt), and the queries and
+// mutations of @wasm modules to the WebAssembly runtime (package wasmrt).
 //
 // The server asks [Engine.Operation] whether a root field is a module
 // operation and resolves it with [Engine.Resolve]; every root field (of any
@@ -20,6 +21,7 @@ import (
 	"github.com/exo-dev/exo/jsrt"
 	"github.com/exo-dev/exo/server/access"
 	"github.com/exo-dev/exo/server/graphql"
+	"github.com/exo-dev/exo/wasmrt"
 )
 
 // GlobalName is the global the bundled scripts assign their exports to
@@ -50,7 +52,8 @@ type Options struct {
 	// Environ lists the environment ("K=V") for Deno.env.toObject and
 	// process.env.
 	Environ func() []string
-	// Timeout bounds one module call (default 30s; negative: none).
+	// Timeout bounds one module call (default 30s; negative: none), of
+	// TypeScript and WebAssembly alike.
 	Timeout time.Duration
 	// PoolSize is the number of idle VMs kept per module (default 8), and
 	// the number created ahead of the first request (at most 2).
@@ -65,6 +68,9 @@ type Engine struct {
 	sys  *ir.System
 	log  *slog.Logger
 	mods []*jsrt.Module // by module index; nil without a script
+	// wasm holds the compiled @wasm modules, by module index; nil for
+	// other modules and without a binary.
+	wasm []*wasmrt.Module
 
 	queries, mutations map[string]*Op
 	interceptors       []*interceptor
@@ -80,8 +86,9 @@ type Op struct {
 
 // New compiles the bundled scripts of sys's @deno modules and checks that
 // they export the declared functions (missing ones are logged; calling
-// them fails).
-func New(sys *ir.System, opts Options) (*Engine, error) {
+// them fails), and compiles the binaries of its @wasm modules (an invalid
+// binary is an error). Close releases the compiled WebAssembly code.
+func New(sys *ir.System, opts Options) (_ *Engine, err error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -92,7 +99,13 @@ func New(sys *ir.System, opts Options) (*Engine, error) {
 		opts.Timeout = 0
 	}
 	e := &Engine{sys: sys, log: log, mods: make([]*jsrt.Module, len(sys.Modules)),
+		wasm:    make([]*wasmrt.Module, len(sys.Modules)),
 		queries: map[string]*Op{}, mutations: map[string]*Op{}}
+	defer func() {
+		if err != nil {
+			e.Close()
+		}
+	}()
 	ropts := jsrt.Options{Logger: log, Env: opts.Env, Environ: opts.Environ, Timeout: opts.Timeout,
 		MaxIdle: opts.PoolSize, UserMessage: userMessage, FSRoot: opts.FSRoot}
 	for mi := range sys.Modules {
@@ -108,6 +121,13 @@ func New(sys *ir.System, opts Options) (*Engine, error) {
 			e.mods[mi] = jm
 			e.checkExports(mi)
 		}
+		if m.Kind == ir.ModuleWasm && len(m.Wasm) > 0 {
+			wm, err := wasmrt.Compile(context.Background(), m.SourcePath, m.Wasm, wasmrt.Options{Timeout: opts.Timeout})
+			if err != nil {
+				return nil, fmt.Errorf("module %s: %w", m.Name, err)
+			}
+			e.wasm[mi] = wm
+		}
 		for i := range m.Queries {
 			e.queries[m.Queries[i].Name] = &Op{Module: mi, Type: graphql.Query, Def: &m.Queries[i]}
 		}
@@ -121,6 +141,17 @@ func New(sys *ir.System, opts Options) (*Engine, error) {
 	}
 	sortInterceptors(e.interceptors)
 	return e, nil
+}
+
+// Close releases the compiled WebAssembly modules. Calls must have
+// returned.
+func (e *Engine) Close() {
+	for i, wm := range e.wasm {
+		if wm != nil {
+			_ = wm.Close(context.Background())
+			e.wasm[i] = nil
+		}
+	}
 }
 
 // checkExports logs declared functions the script does not export.
@@ -182,6 +213,9 @@ var errNotAuthorized = graphql.NewError(graphql.MsgNotAuthorized)
 func (e *Engine) Resolve(ctx context.Context, op *Op, f *graphql.Field, req *Request) (json.RawMessage, error) {
 	if err := e.checkAccess(op, req); err != nil {
 		return nil, err
+	}
+	if e.sys.Modules[op.Module].Kind == ir.ModuleWasm {
+		return e.resolveWasm(ctx, op, f)
 	}
 	args := make([]any, len(op.Def.Args))
 	for i := range op.Def.Args {
