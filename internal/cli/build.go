@@ -56,7 +56,7 @@ func buildProject(stdio IO, dir, format string) (*ir.System, error) {
 		return nil, withExitCode(ExitModel, fmt.Errorf("%s is not an exo project: src/index.exo not found", dir))
 	}
 	b := newBundler()
-	sys, diags := compiler.Compile(compiler.Options{Root: dir, Bundler: b})
+	sys, diags := compiler.Compile(compiler.Options{Root: dir, Bundler: b, ReadWasm: true})
 	if len(diags) > 0 {
 		printDiagnostics(stdio, diags, format)
 	}

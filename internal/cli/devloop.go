@@ -300,7 +300,7 @@ func setDefault(env map[string]string, k, v string) {
 
 // buildForDev compiles the project, rendering its diagnostics.
 func buildForDev(dir string, color bool) (*ir.System, string, error) {
-	sys, diags := compiler.Compile(compiler.Options{Root: dir, Bundler: newBundler()})
+	sys, diags := compiler.Compile(compiler.Options{Root: dir, Bundler: newBundler(), ReadWasm: true})
 	var buf bytes.Buffer
 	if len(diags) > 0 {
 		cwd, _ := os.Getwd()

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"regexp"
@@ -174,7 +176,7 @@ func passThroughEnv() map[string]string {
 
 func buildForTest(ctx context.Context, dir string) (any, error) {
 	// No skeletons or generated files: tests never write into the project.
-	sys, diags := compiler.Compile(compiler.Options{Root: dir, Bundler: jsbundle.New(jsbundle.Options{})})
+	sys, diags := compiler.Compile(compiler.Options{Root: dir, Bundler: jsbundle.New(jsbundle.Options{}), ReadWasm: true})
 	if diags.HasErrors() || sys == nil {
 		var buf bytes.Buffer
 		_ = diag.Render(&buf, diags, diag.RenderOptions{Cwd: dir, Max: 20})
@@ -279,11 +281,13 @@ func diffLines(want, got string) error {
 	return nil
 }
 
-// unsupportedProject says why a project's tests cannot run here: a
-// WebAssembly module (no runtime yet), or TypeScript that imports modules
-// from the network that cannot be had (https: and jsr: specifiers, npm:
-// packages that could not be installed into the npm cache). Such tests are
-// counted as skipped, never as passed.
+// unsupportedProject says why a project's tests cannot run here:
+// TypeScript that imports modules from the network that cannot be had
+// (https: and jsr: specifiers, npm: packages that could not be installed
+// into the npm cache), or a WebAssembly module that is built from Rust
+// sources by the project's build script when there is no Rust toolchain for
+// wasm32-unknown-unknown here (see wasmBuildMissing). Such tests are counted
+// as skipped, never as passed.
 func unsupportedProject(ctx context.Context, dir string) string {
 	sys, diags := compiler.Compile(compiler.Options{Root: dir, Bundler: jsbundle.New(jsbundle.Options{})})
 	for _, d := range diags {
@@ -297,11 +301,63 @@ func unsupportedProject(ctx context.Context, dir string) string {
 	if sys != nil {
 		for _, m := range sys.Modules {
 			if m.Kind == ir.ModuleWasm {
-				return "needs wasm (WebAssembly modules are not supported yet)"
+				if reason := wasmBuildMissing(ctx, dir, m.SourcePath); reason != "" {
+					return reason
+				}
 			}
 		}
 	}
 	return ""
+}
+
+// wasmBuildMissing returns a skip reason when the binary of a @wasm module
+// (rel, relative to the project dir) does not exist, is to be built from
+// Rust sources (a Cargo.toml in its directory or above, up to the project)
+// and cannot be built here (no cargo, or no wasm32-unknown-unknown target
+// for rustc). Otherwise the project runs: its build script builds the
+// binary, or the missing file fails the build with the compiler's
+// diagnostic.
+func wasmBuildMissing(ctx context.Context, dir, rel string) string {
+	file := filepath.Join(dir, filepath.FromSlash(rel))
+	if _, err := os.Stat(file); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	crate := ""
+	for d := filepath.Dir(file); ; d = filepath.Dir(d) {
+		abs, err := filepath.Abs(d)
+		if err != nil || !strings.HasPrefix(abs+string(filepath.Separator), root+string(filepath.Separator)) {
+			break
+		}
+		if _, err := os.Stat(filepath.Join(d, "Cargo.toml")); err == nil {
+			crate = d
+			break
+		}
+		if abs == root {
+			break
+		}
+	}
+	if crate == "" || canBuildWasm(ctx) {
+		return ""
+	}
+	return fmt.Sprintf("needs wasm build (%s is missing; build it with cargo build --target wasm32-unknown-unknown)", rel)
+}
+
+// canBuildWasm reports whether cargo is on PATH and rustc has the standard
+// library of the wasm32-unknown-unknown target (a variable for tests).
+var canBuildWasm = func(ctx context.Context) bool {
+	if _, err := exec.LookPath("cargo"); err != nil {
+		return false
+	}
+	out, err := exec.CommandContext(ctx, "rustc", "--print", "sysroot").Output()
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(strings.TrimSpace(string(out)), "lib", "rustlib", "wasm32-unknown-unknown"))
+	return err == nil
 }
 
 var networkImport = regexp.MustCompile(`\b(https?|jsr):`)
