@@ -4,11 +4,11 @@
 // The output is an ES2017 IIFE that assigns the module's exports to the
 // global [GlobalName]; package jsrt runs it on goja. Relative imports, TSX,
 // the Node built-ins that jsrt provides (node:process, node:path, node:os,
-// node:url, a read-only node:fs) and npm: packages
-// (installed once into a local cache, see npm.go) are bundled; jsr: and URL
-// imports cannot be fetched here and are reported as diagnostics at the
-// import. Syntax and resolution errors become diag.Diagnostics pointing into
-// the TypeScript sources.
+// node:url, a read-only node:fs), npm: packages (installed once into a
+// local cache, see npm.go) and https: modules (fetched once into a local
+// cache, see remote.go) are bundled; jsr:, data: and file: imports are
+// reported as diagnostics at the import. Syntax and resolution errors become
+// diag.Diagnostics pointing into the TypeScript sources.
 //
 // The package also writes the generated type declarations
 // (generated/exograph.d.ts, contexts.d.ts, <Module>.d.ts) and the skeleton
@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -56,6 +57,17 @@ type Options struct {
 	// NpmCache is the directory npm packages are installed into (default:
 	// $EXO_NPM_CACHE, else os.UserCacheDir()/exo/npm).
 	NpmCache string
+	// RemoteCache is the directory https: modules are cached in (default:
+	// $EXO_REMOTE_CACHE, else os.UserCacheDir()/exo/remote).
+	RemoteCache string
+	// HTTPClient fetches https: modules (default: a client like
+	// http.DefaultClient). Its CheckRedirect is replaced: up to 10
+	// redirects are followed, to https: URLs (http: only on localhost).
+	// Each module gets 30 seconds.
+	HTTPClient *http.Client
+	// ReloadRemote fetches https: modules again (once per Bundler) instead
+	// of using the cached copies; $EXO_RELOAD_REMOTE=1 does the same.
+	ReloadRemote bool
 }
 
 // Bundler implements compiler.ModuleBundler with esbuild.
@@ -65,6 +77,7 @@ type Bundler struct {
 	mu      sync.Mutex
 	created map[string]bool // skeletons written by this bundler (entry paths)
 	npmInst *npmInstaller
+	remote  *remoteFetcher
 }
 
 func (b *Bundler) npm() *npmInstaller {
@@ -79,8 +92,17 @@ func (b *Bundler) npm() *npmInstaller {
 	return b.npmInst
 }
 
-func (b *Bundler) withPlugins(opts api.BuildOptions, st *npmState, fsys fs.FS, fromFS bool) api.BuildOptions {
-	opts.Plugins = []api.Plugin{importPolicy(st)}
+func (b *Bundler) remoteFetcher() *remoteFetcher {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.remote == nil {
+		b.remote = newRemoteFetcher(b.opts)
+	}
+	return b.remote
+}
+
+func (b *Bundler) withPlugins(opts api.BuildOptions, st *npmState, rs *remoteState, fsys fs.FS, fromFS bool) api.BuildOptions {
+	opts.Plugins = []api.Plugin{importPolicy(st, rs)}
 	if fromFS {
 		opts.Plugins = append(opts.Plugins, fsPlugin(fsys))
 	}
@@ -236,7 +258,8 @@ func (b *Bundler) Bundle(req compiler.BundleRequest) (compiler.BundleResult, dia
 	// First pass: npm: imports load as empty stubs while their specifiers
 	// are collected. Without any, this is the bundle.
 	st := &npmState{n: b.npm(), scan: true}
-	res := api.Build(b.withPlugins(opts, st, fsys, req.Root == ""))
+	rs := newRemoteState(b.remoteFetcher())
+	res := api.Build(b.withPlugins(opts, st, rs, fsys, req.Root == ""))
 	if len(st.specs) > 0 {
 		// Second pass, from the installed packages.
 		specs := st.sortedSpecs()
@@ -260,14 +283,15 @@ func (b *Bundler) Bundle(req compiler.BundleRequest) (compiler.BundleResult, dia
 		opts.MainFields = []string{"browser", "module", "main"}
 		opts.Conditions = []string{"deno", "worker", "browser"}
 		opts.Define = map[string]string{"process.env.NODE_ENV": "globalThis.process.env.NODE_ENV"}
-		res = api.Build(b.withPlugins(opts, st, fsys, req.Root == ""))
+		res = api.Build(b.withPlugins(opts, st, rs, fsys, req.Root == ""))
 	}
 	files := newFileCache(fsys, opts.AbsWorkingDir)
+	files.remote = rs
 	for _, m := range res.Errors {
 		diags.Add(toDiagnostic(files, m, diag.Error))
 	}
 	for _, m := range res.Warnings {
-		if ignoredWarning(m) || st.inCache(m) {
+		if ignoredWarning(m) || st.inCache(m) || fromRemote(m) {
 			continue
 		}
 		diags.Add(toDiagnostic(files, m, diag.Warning))
@@ -279,8 +303,10 @@ func (b *Bundler) Bundle(req compiler.BundleRequest) (compiler.BundleResult, dia
 	for _, f := range res.OutputFiles {
 		switch {
 		case strings.HasSuffix(f.Path, ".map"):
-			// Files loaded from fsys carry the plugin's namespace.
-			out.SourceMap = bytes.ReplaceAll(f.Contents, []byte(`"`+nsFS+`:`), []byte(`"`))
+			// Files loaded from fsys carry the plugin's namespace; remote
+			// modules are named by their URL.
+			m := bytes.ReplaceAll(f.Contents, []byte(`"`+nsFS+`:`), []byte(`"`))
+			out.SourceMap = bytes.ReplaceAll(m, []byte(`"`+nsRemote+`:`), []byte(`"`))
 		case strings.HasSuffix(f.Path, ".js"):
 			out.Script = f.Contents
 		}
@@ -313,6 +339,12 @@ func (b *Bundler) Finish(root string, sys *ir.System) error {
 	return WriteTypes(root, sys)
 }
 
+// fromRemote tells whether a message points into a remote module (whose
+// warnings are not the module author's concern).
+func fromRemote(m api.Message) bool {
+	return m.Location != nil && (m.Location.Namespace == nsRemote || strings.HasPrefix(m.Location.File, nsRemote+":"))
+}
+
 // ignoredWarning drops warnings that are noise for module authors.
 func ignoredWarning(m api.Message) bool {
 	// Type-only re-exports and the like produce no warnings worth showing;
@@ -328,7 +360,7 @@ const (
 var (
 	reNode   = regexp.MustCompile(`^node:`)
 	reNpm    = regexp.MustCompile(`^npm:`)
-	reRemote = regexp.MustCompile(`^(jsr|https?|data|file):`)
+	reRemote = regexp.MustCompile(`^(jsr|data|file):`)
 	reBare   = regexp.MustCompile(`^[a-z_][a-z0-9_]*(/[a-z0-9_/]+)?$`)
 )
 
@@ -420,9 +452,10 @@ func resolved(r api.ResolveResult) api.OnResolveResult {
 }
 
 // importPolicy maps node: built-ins to jsrt's shims, resolves npm:
-// specifiers into the npm cache (see npm.go) and rejects other remote
-// specifiers (jsr:, https:), which cannot be fetched here.
-func importPolicy(st *npmState) api.Plugin {
+// specifiers into the npm cache (see npm.go) and https: ones into the
+// remote cache (see remote.go), and rejects the other schemes (jsr:,
+// data:, file:).
+func importPolicy(st *npmState, rs *remoteState) api.Plugin {
 	return api.Plugin{Name: "exo-imports", Setup: func(pb api.PluginBuild) {
 		pb.OnResolve(api.OnResolveOptions{Filter: reNode.String()}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
 			name := strings.TrimPrefix(a.Path, "node:")
@@ -487,12 +520,14 @@ func importPolicy(st *npmState) api.Plugin {
 			var msg string
 			switch scheme {
 			case "jsr":
-				msg = fmt.Sprintf("Cannot import %q: jsr: specifiers are not supported", a.Path)
+				msg = fmt.Sprintf("Cannot import %q: jsr: specifiers are not supported; import the package from https: or npm: instead", a.Path)
 			default:
-				msg = fmt.Sprintf("Cannot import %q: remote imports are not supported; vendor the file next to the module and import it with a relative path", a.Path)
+				msg = fmt.Sprintf("Cannot import %q: %s: specifiers are not supported; vendor the file next to the module and import it with a relative path", a.Path, scheme)
 			}
 			return api.OnResolveResult{Errors: []api.Message{{Text: msg}}}, nil
 		})
+		// Last: it takes every import of a remote module left over.
+		remotePlugin(pb, rs)
 	}}
 }
 
@@ -561,9 +596,10 @@ func loaderFor(p string) api.Loader {
 
 // fileCache reads the sources that messages point into, once each.
 type fileCache struct {
-	fsys  fs.FS
-	abs   string
-	files map[string]*diag.File
+	fsys   fs.FS
+	abs    string
+	files  map[string]*diag.File
+	remote *remoteState // may be nil
 }
 
 func newFileCache(fsys fs.FS, abs string) *fileCache {
@@ -574,6 +610,14 @@ func newFileCache(fsys fs.FS, abs string) *fileCache {
 // directory, possibly "ns:path"), or nil.
 func (c *fileCache) get(name string) *diag.File {
 	if f, ok := c.files[name]; ok {
+		return f
+	}
+	if u, ok := strings.CutPrefix(name, nsRemote+":"); ok && c.remote != nil {
+		var f *diag.File
+		if m := c.remote.module(u); m != nil {
+			f = diag.NewFile(u, m.body)
+		}
+		c.files[name] = f
 		return f
 	}
 	p := name
@@ -626,8 +670,13 @@ func toDiagnostic(files *fileCache, m api.Message, sev diag.Severity) *diag.Diag
 		if strings.HasPrefix(m.Text, "Cannot import") || strings.HasPrefix(m.Text, "Node built-in") {
 			d.Code = CodeUnsupported
 		}
-		if m.Detail == npmFetchDetail {
+		switch m.Detail {
+		case npmFetchDetail:
 			d.Code = CodeNpmFetch
+		case remoteFetchDetail:
+			d.Code = CodeRemoteFetch
+		case remoteNetDetail:
+			d.Code = codeRemoteUnreachable
 		}
 	} else if strings.HasPrefix(m.Text, "Could not resolve") || strings.HasPrefix(m.Text, "No matching export") {
 		d.Code = CodeResolve

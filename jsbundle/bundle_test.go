@@ -129,7 +129,7 @@ func TestBundleImportDiagnostics(t *testing.T) {
 	files := map[string]string{
 		"src/ops.ts": `import process from "node:process";
 import Color from "jsr:@std/color@1";
-import * as m from "https://deno.land/x/tiny_math@0.1.3/mod.ts";
+import * as m from "data:text/javascript,export default 1";
 import fs from "node:child_process";
 import { nope } from "./missing";
 export function f(): string { return process.cwd() + Color + m + fs + nope; }
@@ -142,7 +142,7 @@ export function f(): string { return process.cwd() + Color + m + fs + nope; }
 		}
 		wants := []want{
 			{2, 19, CodeUnsupported, `Cannot import "jsr:@std/color@1"`},
-			{3, 20, CodeUnsupported, `Cannot import "https://deno.land/x/tiny_math@0.1.3/mod.ts"`},
+			{3, 20, CodeUnsupported, `Cannot import "data:text/javascript,export default 1": data: specifiers are not supported`},
 			{4, 16, CodeUnsupported, `Node built-in module "node:child_process" is not supported`},
 			{5, 22, CodeResolve, `Could not resolve "./missing"`},
 		}
