@@ -676,7 +676,7 @@ func toDiagnostic(files *fileCache, m api.Message, sev diag.Severity) *diag.Diag
 		case remoteFetchDetail:
 			d.Code = CodeRemoteFetch
 		case remoteNetDetail:
-			d.Code = codeRemoteUnreachable
+			d.Code = CodeRemoteUnreachable
 		}
 	} else if strings.HasPrefix(m.Text, "Could not resolve") || strings.HasPrefix(m.Text, "No matching export") {
 		d.Code = CodeResolve

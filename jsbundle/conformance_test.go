@@ -49,7 +49,7 @@ func TestConformanceModules(t *testing.T) {
 			sys, diags := compiler.Compile(compiler.Options{FS: os.DirFS(dir), Root: ".", Bundler: New(Options{})})
 			needsNet := false
 			for _, d := range diags {
-				if d.Code == CodeUnsupported || d.Code == CodeRemoteFetch {
+				if d.Code == CodeRemoteUnreachable {
 					needsNet = true
 				}
 			}

@@ -53,6 +53,11 @@ const (
 	// server answered with an error, too many redirects, a media type that
 	// is not JavaScript or TypeScript).
 	CodeRemoteFetch = "bundle/remote-fetch"
+	// CodeRemoteUnreachable: an https: module whose fetch got no HTTP answer
+	// at all (DNS failure, refused connection, TLS error, timeout): the
+	// machine is most likely offline (exo test counts such projects as
+	// skipped, "needs network").
+	CodeRemoteUnreachable = "bundle/remote-unreachable"
 
 	// EnvRemoteCache overrides the cache directory of remote modules
 	// (default os.UserCacheDir()/exo/remote).
@@ -61,17 +66,6 @@ const (
 	// again instead of using the cached copies.
 	EnvReloadRemote = "EXO_RELOAD_REMOTE"
 )
-
-// codeRemoteUnreachable is the code of fetches that got no HTTP answer at
-// all (DNS failure, refused connection, TLS error, timeout): the machine is
-// most likely offline.
-//
-// It is CodeUnsupported for now, because `exo test` (internal/cli/test.go,
-// unsupportedProject) counts projects whose imports fail with that code and
-// name an https: URL as skipped ("needs network"), and only those. Once
-// unsupportedProject also treats CodeRemoteFetch as "needs network", this
-// becomes CodeRemoteFetch.
-const codeRemoteUnreachable = CodeUnsupported
 
 const (
 	nsRemote = "exo-remote"

@@ -188,7 +188,7 @@ func TestBundleRemoteImports(t *testing.T) {
 			t.Fatal("bundled without server and cache")
 		}
 		d := diags[0]
-		if d.Code != codeRemoteUnreachable || !strings.HasPrefix(d.Message, "Cannot fetch "+srv.URL+"/") ||
+		if d.Code != CodeRemoteUnreachable || !strings.HasPrefix(d.Message, "Cannot fetch "+srv.URL+"/") ||
 			!d.Span.IsValid() || d.Span.File.Name != "src/m.ts" {
 			t.Errorf("got %s %q at %+v", d.Code, d.Message, d.Span)
 		}
@@ -231,7 +231,7 @@ export const all = [a, b, c, d, e, f, g, h, i];
 		{"", 4, CodeUnsupported, `Cannot import "http://example.com/d.ts": http: modules can be imported only from localhost; use https:`},
 		{"", 5, CodeRemoteFetch, "Cannot fetch " + srv.URL + "/loop.ts: stopped after 10 redirects"},
 		{srv.URL + "/mixed.ts", 1, CodeUnsupported, `Cannot import "http://127.0.0.1:1/y.ts" from ` + srv.URL + "/mixed.ts: modules imported with https: cannot import http: modules"},
-		{"", 7, codeRemoteUnreachable, "Cannot fetch " + closedURL + "/g.ts: dial tcp"},
+		{"", 7, CodeRemoteUnreachable, "Cannot fetch " + closedURL + "/g.ts: dial tcp"},
 		{"", 8, CodeUnsupported, `Cannot import "jsr:@std/hex@1": jsr: specifiers are not supported`},
 		{"", 9, CodeRemoteFetch, "Cannot fetch " + srv.URL + "/gone.ts: 410 Gone"},
 	}

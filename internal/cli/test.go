@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 
@@ -283,8 +282,8 @@ func diffLines(want, got string) error {
 
 // unsupportedProject says why a project's tests cannot run here:
 // TypeScript that imports modules from the network that cannot be had
-// (https: and jsr: specifiers, npm: packages that could not be installed
-// into the npm cache), or a WebAssembly module that is built from Rust
+// (https: modules that cannot be fetched, npm: packages that could not be
+// installed into the npm cache), or a WebAssembly module that is built from Rust
 // sources by the project's build script when there is no Rust toolchain for
 // wasm32-unknown-unknown here (see wasmBuildMissing). Such tests are counted
 // as skipped, never as passed.
@@ -294,8 +293,8 @@ func unsupportedProject(ctx context.Context, dir string) string {
 		if d.Code == jsbundle.CodeNpmFetch {
 			return "needs network (npm: packages cannot be installed: " + d.Message + ")"
 		}
-		if d.Code == jsbundle.CodeUnsupported && networkImport.MatchString(d.Message) {
-			return "needs network (imports " + networkImport.FindString(d.Message) + " modules)"
+		if d.Code == jsbundle.CodeRemoteUnreachable {
+			return "needs network (https: modules cannot be fetched: " + d.Message + ")"
 		}
 	}
 	if sys != nil {
@@ -359,5 +358,3 @@ var canBuildWasm = func(ctx context.Context) bool {
 	_, err = os.Stat(filepath.Join(strings.TrimSpace(string(out)), "lib", "rustlib", "wasm32-unknown-unknown"))
 	return err == nil
 }
-
-var networkImport = regexp.MustCompile(`\b(https?|jsr):`)
