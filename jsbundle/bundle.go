@@ -208,7 +208,54 @@ func (b *Bundler) Bundle(req compiler.BundleRequest) (compiler.BundleResult, dia
 	}
 
 	outName := strings.TrimSuffix(path.Base(entry), path.Ext(entry)) + ".js"
-	opts := api.BuildOptions{
+	opts := b.baseOptions(outName)
+	opts.Sourcemap = api.SourceMapLinked
+	opts.SourcesContent = api.SourcesContentInclude
+	entryAbs := ""
+	if req.Root != "" {
+		abs, err := filepath.Abs(req.Root)
+		if err != nil {
+			return compiler.BundleResult{}, nil, err
+		}
+		opts.AbsWorkingDir = abs
+		entryAbs = filepath.Join(abs, filepath.FromSlash(entry))
+		opts.EntryPoints = []string{entryAbs}
+	} else {
+		// Not on disk: resolve and load relative imports from fsys.
+		opts.AbsWorkingDir = "/"
+		opts.EntryPoints = []string{entry}
+	}
+	files := newFileCache(fsys, opts.AbsWorkingDir)
+	res, bdiags, err := b.build(opts, fsys, req.Root == "", entry, entryAbs, files)
+	if err != nil {
+		return compiler.BundleResult{}, nil, err
+	}
+	diags.Append(bdiags)
+	if len(res.Errors) > 0 {
+		return compiler.BundleResult{}, diags, nil
+	}
+	var out compiler.BundleResult
+	for _, f := range res.OutputFiles {
+		switch {
+		case strings.HasSuffix(f.Path, ".map"):
+			// Files loaded from fsys carry the plugin's namespace; remote
+			// modules are named by their URL.
+			m := bytes.ReplaceAll(f.Contents, []byte(`"`+nsFS+`:`), []byte(`"`))
+			out.SourceMap = bytes.ReplaceAll(m, []byte(`"`+nsRemote+`:`), []byte(`"`))
+		case strings.HasSuffix(f.Path, ".js"):
+			out.Script = f.Contents
+		}
+	}
+	if out.Script == nil {
+		return compiler.BundleResult{}, diags, errors.New("jsbundle: esbuild produced no script")
+	}
+	return out, diags, nil
+}
+
+// baseOptions are the esbuild options of every bundle: an ES2017 IIFE
+// assigning the entry's exports to [GlobalName], for goja.
+func (b *Bundler) baseOptions(outName string) api.BuildOptions {
+	return api.BuildOptions{
 		Bundle:            true,
 		Write:             false,
 		Outfile:           outName,
@@ -217,8 +264,6 @@ func (b *Bundler) Bundle(req compiler.BundleRequest) (compiler.BundleResult, dia
 		Platform:          api.PlatformNeutral,
 		MainFields:        []string{"module", "main"},
 		Target:            api.ES2017,
-		Sourcemap:         api.SourceMapLinked,
-		SourcesContent:    api.SourcesContentInclude,
 		LogLevel:          api.LogLevelSilent,
 		Charset:           api.CharsetUTF8,
 		LegalComments:     api.LegalCommentsNone,
@@ -241,25 +286,21 @@ func (b *Bundler) Bundle(req compiler.BundleRequest) (compiler.BundleResult, dia
 			"regexp-sticky-and-unicode-flags": false,
 		},
 	}
-	entryAbs := ""
-	if req.Root != "" {
-		abs, err := filepath.Abs(req.Root)
-		if err != nil {
-			return compiler.BundleResult{}, nil, err
-		}
-		opts.AbsWorkingDir = abs
-		entryAbs = filepath.Join(abs, filepath.FromSlash(entry))
-		opts.EntryPoints = []string{entryAbs}
-	} else {
-		// Not on disk: resolve and load relative imports from fsys.
-		opts.AbsWorkingDir = "/"
-		opts.EntryPoints = []string{entry}
-	}
-	// First pass: npm: imports load as empty stubs while their specifiers
-	// are collected. Without any, this is the bundle.
+}
+
+// build runs esbuild with the import plugins and turns its messages into
+// diagnostics (sources read through files). npm: imports take two passes:
+// the first loads them as empty stubs while their specifiers are collected;
+// with any, the packages are installed and the second pass bundles from
+// them. entry names the entry in diagnostics; entryAbs, when not "", is
+// its path on disk (for the npm lock file). fromFS resolves the entry and
+// relative imports in fsys instead of on disk. The result has errors when
+// res.Errors is not empty; the error is for failures of the bundler itself.
+func (b *Bundler) build(opts api.BuildOptions, fsys fs.FS, fromFS bool, entry, entryAbs string, files *fileCache) (api.BuildResult, diag.List, error) {
+	var diags diag.List
 	st := &npmState{n: b.npm(), scan: true}
 	rs := newRemoteState(b.remoteFetcher())
-	res := api.Build(b.withPlugins(opts, st, rs, fsys, req.Root == ""))
+	res := api.Build(b.withPlugins(opts, st, rs, fsys, fromFS))
 	if len(st.specs) > 0 {
 		// Second pass, from the installed packages.
 		specs := st.sortedSpecs()
@@ -267,7 +308,7 @@ func (b *Bundler) Bundle(req compiler.BundleRequest) (compiler.BundleResult, dia
 		if err != nil {
 			var ne *npmError
 			if !errors.As(err, &ne) {
-				return compiler.BundleResult{}, nil, err
+				return api.BuildResult{}, nil, err
 			}
 			st.err = ne
 		} else if b.opts.WriteLock && entryAbs != "" {
@@ -283,9 +324,8 @@ func (b *Bundler) Bundle(req compiler.BundleRequest) (compiler.BundleResult, dia
 		opts.MainFields = []string{"browser", "module", "main"}
 		opts.Conditions = []string{"deno", "worker", "browser"}
 		opts.Define = map[string]string{"process.env.NODE_ENV": "globalThis.process.env.NODE_ENV"}
-		res = api.Build(b.withPlugins(opts, st, rs, fsys, req.Root == ""))
+		res = api.Build(b.withPlugins(opts, st, rs, fsys, fromFS))
 	}
-	files := newFileCache(fsys, opts.AbsWorkingDir)
 	files.remote = rs
 	for _, m := range res.Errors {
 		diags.Add(toDiagnostic(files, m, diag.Error))
@@ -296,25 +336,7 @@ func (b *Bundler) Bundle(req compiler.BundleRequest) (compiler.BundleResult, dia
 		}
 		diags.Add(toDiagnostic(files, m, diag.Warning))
 	}
-	if len(res.Errors) > 0 {
-		return compiler.BundleResult{}, diags, nil
-	}
-	var out compiler.BundleResult
-	for _, f := range res.OutputFiles {
-		switch {
-		case strings.HasSuffix(f.Path, ".map"):
-			// Files loaded from fsys carry the plugin's namespace; remote
-			// modules are named by their URL.
-			m := bytes.ReplaceAll(f.Contents, []byte(`"`+nsFS+`:`), []byte(`"`))
-			out.SourceMap = bytes.ReplaceAll(m, []byte(`"`+nsRemote+`:`), []byte(`"`))
-		case strings.HasSuffix(f.Path, ".js"):
-			out.Script = f.Contents
-		}
-	}
-	if out.Script == nil {
-		return compiler.BundleResult{}, diags, errors.New("jsbundle: esbuild produced no script")
-	}
-	return out, diags, nil
+	return res, diags, nil
 }
 
 // Finish completes a successful build of the project in root: it rewrites
