@@ -42,9 +42,18 @@
 // [Options.EvalTimeout]; goja drains its job queue when the outermost call
 // returns, so async predicates settle without an event loop.
 //
+// A deno prelude may import modules, as in Exograph: its import
+// declarations are bundled by [Options.BundlePrelude] (relative imports
+// resolve against the directory of the file holding the stage) and the
+// imported names are in scope of the prelude and the stage's expressions;
+// see prelude.go.
+//
 // Things that cannot run here are skipped, never passed: RPC stages unless
-// [Options.RPC] is set ("rpc not supported yet") and deno preludes importing
-// https:/npm:/jsr: modules ("needs network").
+// [Options.RPC] is set ("rpc not supported yet"), preludes whose imports
+// need a network that cannot be reached ("needs network (...)", from
+// BundlePrelude) and, without BundlePrelude, every prelude that imports
+// modules. A prelude whose imports cannot be bundled otherwise fails the
+// test.
 //
 // # Output
 //

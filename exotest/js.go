@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +45,8 @@ type jsEnv struct {
 	console bytes.Buffer
 	timeout time.Duration
 	check   goja.Callable
+	// imports holds the exports of the prelude bundles evaluated in vm.
+	imports map[*prelude]goja.Value
 }
 
 func newJSEnv(timeout time.Duration) (*jsEnv, error) {
@@ -68,6 +69,7 @@ func (e *jsEnv) reset() error {
 		return fmt.Errorf("exotest: compile assert.js: %w", err)
 	}
 	e.vm = goja.New()
+	e.imports = map[*prelude]goja.Value{}
 	console := e.vm.NewObject()
 	logf := func(call goja.FunctionCall) goja.Value {
 		parts := make([]string, len(call.Arguments))
@@ -104,6 +106,27 @@ func (e *jsEnv) fmt(v goja.Value) string {
 
 // Console returns what console.log and friends printed so far.
 func (e *jsEnv) Console() string { return e.console.String() }
+
+// usePrelude sets __exo_imports to the exports of the prelude's imports,
+// evaluating its bundle the first time the runtime needs it.
+func (e *jsEnv) usePrelude(ctx context.Context, p *prelude) error {
+	if p == nil || p.bundle == nil {
+		return nil
+	}
+	exports, ok := e.imports[p]
+	if !ok {
+		v, err := e.guard(ctx, func() (goja.Value, error) { return e.vm.RunProgram(p.bundle) })
+		if err != nil {
+			return fmt.Errorf("evaluating the imports of the deno prelude: %w", err)
+		}
+		exports = v
+		if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
+			exports = e.vm.NewObject()
+		}
+		e.imports[p] = exports
+	}
+	return e.vm.Set("__exo_imports", exports)
+}
 
 // guard runs fn with the runtime interrupted on timeout or cancellation.
 func (e *jsEnv) guard(ctx context.Context, fn func() (goja.Value, error)) (goja.Value, error) {
@@ -150,17 +173,24 @@ func bindingsJSON(b map[string]any) (string, error) {
 }
 
 // script wraps source in a function scope so that preludes can be evaluated
-// again in the same runtime. $ is available to the prelude and the body.
-func script(async bool, prelude, body string) string {
+// again in the same runtime. $ is available to the prelude and the body,
+// and so are the names the prelude imports (from __exo_imports, see
+// usePrelude).
+func script(async bool, p *prelude, body string) string {
 	var sb strings.Builder
 	if async {
 		sb.WriteString("(async function () {\n")
 	} else {
 		sb.WriteString("(function () {\n")
 	}
-	sb.WriteString("const $ = JSON.parse(__exo_bindings);\n")
-	if prelude != "" {
-		sb.WriteString(prelude)
+	sb.WriteString("const $ = JSON.parse(__exo_bindings);")
+	if p != nil && len(p.names) > 0 {
+		// On the same line: the prelude keeps its line numbers.
+		sb.WriteString(" const { " + strings.Join(p.names, ", ") + " } = __exo_imports;")
+	}
+	sb.WriteString("\n")
+	if p != nil && p.src != "" {
+		sb.WriteString(p.src)
 		sb.WriteString("\n")
 	}
 	sb.WriteString(body)
@@ -171,9 +201,12 @@ func script(async bool, prelude, body string) string {
 // EvalJSON evaluates a JavaScript expression (variable, auth, headers, rpc
 // payload) with the bindings as $ and returns it normalised by
 // JSON.parse(JSON.stringify(expr)), decoded with json.Number.
-func (e *jsEnv) EvalJSON(ctx context.Context, prelude, expr string, bindings map[string]any) (any, error) {
+func (e *jsEnv) EvalJSON(ctx context.Context, prelude *prelude, expr string, bindings map[string]any) (any, error) {
 	bj, err := bindingsJSON(bindings)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.usePrelude(ctx, prelude); err != nil {
 		return nil, err
 	}
 	if err := e.vm.Set("__exo_bindings", bj); err != nil {
@@ -212,9 +245,12 @@ type rpcRequest struct {
 // hold functions) and compares the actual response body (JSON text) with it.
 // The result is nil, an *AssertionError, or another error (bad expression,
 // exception thrown outside a predicate).
-func (e *jsEnv) Assert(ctx context.Context, prelude, expr string, bindings map[string]any, actual string, unordered []string, rpc *rpcRequest) error {
+func (e *jsEnv) Assert(ctx context.Context, prelude *prelude, expr string, bindings map[string]any, actual string, unordered []string, rpc *rpcRequest) error {
 	bj, err := bindingsJSON(bindings)
 	if err != nil {
+		return err
+	}
+	if err := e.usePrelude(ctx, prelude); err != nil {
 		return err
 	}
 	if err := e.vm.Set("__exo_bindings", bj); err != nil {
@@ -309,22 +345,4 @@ func (e *jsEnv) settle(v goja.Value) error {
 		Expected: obj.Get("expected").String(),
 		Got:      obj.Get("actual").String(),
 	}
-}
-
-// importRE finds ES module imports in a deno prelude.
-var importRE = regexp.MustCompile(`(?m)^\s*import\b[^;\n]*?(?:from\s*)?["']([^"']+)["']`)
-
-// preludeSkipReason reports why a deno prelude cannot run here: imports
-// cannot be evaluated by the embedded runtime, and https/npm/jsr ones would
-// need the network.
-func preludeSkipReason(prelude string) string {
-	m := importRE.FindStringSubmatch(prelude)
-	if m == nil {
-		return ""
-	}
-	spec := m[1]
-	if strings.HasPrefix(spec, "https:") || strings.HasPrefix(spec, "http:") || strings.HasPrefix(spec, "npm:") || strings.HasPrefix(spec, "jsr:") {
-		return "needs network"
-	}
-	return "deno prelude imports are not supported (" + spec + ")"
 }

@@ -21,7 +21,7 @@ func newTestJS(t *testing.T) *jsEnv {
 // expectPass asserts that actual (JSON) matches the expected expression.
 func expectPass(t *testing.T, expected, actual string, unordered ...string) {
 	t.Helper()
-	if err := newTestJS(t).Assert(context.Background(), "", expected, map[string]any{}, actual, unordered, nil); err != nil {
+	if err := newTestJS(t).Assert(context.Background(), nil, expected, map[string]any{}, actual, unordered, nil); err != nil {
 		t.Fatalf("expected pass, got: %v", err)
 	}
 }
@@ -30,7 +30,7 @@ func expectPass(t *testing.T, expected, actual string, unordered ...string) {
 // message contains want.
 func expectFail(t *testing.T, expected, actual, want string, unordered ...string) *AssertionError {
 	t.Helper()
-	err := newTestJS(t).Assert(context.Background(), "", expected, map[string]any{}, actual, unordered, nil)
+	err := newTestJS(t).Assert(context.Background(), nil, expected, map[string]any{}, actual, unordered, nil)
 	var ae *AssertionError
 	if !errors.As(err, &ae) {
 		t.Fatalf("expected an assertion failure containing %q, got %v", want, err)
@@ -118,11 +118,11 @@ func TestAssertBindingsAndPrelude(t *testing.T) {
 	b := map[string]any{"ids": []any{10.0, 11.0}, "name": "abc"}
 	prelude := "function rev(s) { return s.split('').reverse().join('') }\nconst K = 2;"
 	exp := `{"data": {"id": $.ids[1] + 1, "name": rev($.name), "k": K, "check": (v) => v === $.name}}`
-	if err := e.Assert(context.Background(), prelude, exp, b, `{"data": {"id": 12, "name": "cba", "k": 2, "check": "abc"}}`, nil, nil); err != nil {
+	if err := e.Assert(context.Background(), textPrelude(prelude), exp, b, `{"data": {"id": 12, "name": "cba", "k": 2, "check": "abc"}}`, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	// the prelude can be evaluated again in the same runtime (const K)
-	if err := e.Assert(context.Background(), prelude, exp, b, `{"data": {"id": 12, "name": "cba", "k": 2, "check": "x"}}`, nil, nil); err == nil {
+	if err := e.Assert(context.Background(), textPrelude(prelude), exp, b, `{"data": {"id": 12, "name": "cba", "k": 2, "check": "x"}}`, nil, nil); err == nil {
 		t.Fatal("expected a failure")
 	}
 }
@@ -130,26 +130,26 @@ func TestAssertBindingsAndPrelude(t *testing.T) {
 func TestAssertErrors(t *testing.T) {
 	e := newTestJS(t)
 	ctx := context.Background()
-	err := e.Assert(ctx, "", `{"data": `, nil, `{}`, nil, nil)
+	err := e.Assert(ctx, nil, `{"data": `, nil, `{}`, nil, nil)
 	var ae *AssertionError
 	if err == nil || errors.As(err, &ae) || !strings.Contains(err.Error(), "SyntaxError") {
 		t.Errorf("syntax error: got %v", err)
 	}
-	err = e.Assert(ctx, "", `{"data": $.nope.x}`, nil, `{}`, nil, nil)
+	err = e.Assert(ctx, nil, `{"data": $.nope.x}`, nil, `{}`, nil, nil)
 	if err == nil || errors.As(err, &ae) || !strings.Contains(err.Error(), "TypeError") {
 		t.Errorf("type error: got %v", err)
 	}
-	err = e.Assert(ctx, "", `{"data": () => new Promise(() => {})}`, nil, `{"data": 1}`, nil, nil)
+	err = e.Assert(ctx, nil, `{"data": () => new Promise(() => {})}`, nil, `{"data": 1}`, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "did not settle") {
 		t.Errorf("pending promise: got %v", err)
 	}
 	short, _ := newJSEnv(50 * time.Millisecond)
-	err = short.Assert(ctx, "", `{"data": () => { for (;;) {} }}`, nil, `{"data": 1}`, nil, nil)
+	err = short.Assert(ctx, nil, `{"data": () => { for (;;) {} }}`, nil, `{"data": 1}`, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "timed out") {
 		t.Errorf("infinite loop: got %v", err)
 	}
 	// the runtime is usable after an interrupt
-	if err := short.Assert(ctx, "", `{"a": 1}`, nil, `{"a": 1}`, nil, nil); err != nil {
+	if err := short.Assert(ctx, nil, `{"a": 1}`, nil, `{"a": 1}`, nil, nil); err != nil {
 		t.Errorf("after interrupt: %v", err)
 	}
 }
@@ -158,7 +158,7 @@ func TestEvalJSON(t *testing.T) {
 	e := newTestJS(t)
 	ctx := context.Background()
 	b := map[string]any{"u1Id": 7.0, "challenge": "abc"}
-	v, err := e.EvalJSON(ctx, "", "{\n  \"id\": $.u1Id, f: () => 1, // dropped\n  r: $.challenge.split(\"\").reverse().join(\"\"), n: null,\n}", b)
+	v, err := e.EvalJSON(ctx, nil, "{\n  \"id\": $.u1Id, f: () => 1, // dropped\n  r: $.challenge.split(\"\").reverse().join(\"\"), n: null,\n}", b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,14 +169,14 @@ func TestEvalJSON(t *testing.T) {
 	if _, ok := m["f"]; ok {
 		t.Error("functions must be dropped by JSON normalisation")
 	}
-	if _, err := e.EvalJSON(ctx, "", "undefined", nil); err == nil {
+	if _, err := e.EvalJSON(ctx, nil, "undefined", nil); err == nil {
 		t.Error("undefined must be an error")
 	}
 }
 
 func TestConsoleCaptured(t *testing.T) {
 	e := newTestJS(t)
-	if err := e.Assert(context.Background(), "", `{"a": (v) => { console.log("seen", v, [1]); return true }}`, nil, `{"a": 2}`, nil, nil); err != nil {
+	if err := e.Assert(context.Background(), nil, `{"a": (v) => { console.log("seen", v, [1]); return true }}`, nil, `{"a": 2}`, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.Console(); got != "seen 2 [1]\n" {
@@ -200,28 +200,12 @@ func TestRPCPrepare(t *testing.T) {
 	e := newTestJS(t)
 	ctx := context.Background()
 	req := &rpcRequest{payload: `{"jsonrpc": "2.0", "id": 7, "method": "m"}`}
-	if err := e.Assert(ctx, "", `{"result": 1}`, nil, `{"jsonrpc": "2.0", "id": 7, "result": 1}`, nil, req); err != nil {
+	if err := e.Assert(ctx, nil, `{"result": 1}`, nil, `{"jsonrpc": "2.0", "id": 7, "result": 1}`, nil, req); err != nil {
 		t.Errorf("single: %v", err)
 	}
 	batch := &rpcRequest{payload: `[{"jsonrpc": "2.0", "id": 1, "method": "a"}, {"jsonrpc": "2.0", "id": 2, "method": "b"}]`}
-	if err := e.Assert(ctx, "", `[{"result": "a"}, {"result": "b"}]`, nil, `[{"jsonrpc": "2.0", "id": 2, "result": "b"}, {"jsonrpc": "2.0", "id": 1, "result": "a"}]`, nil, batch); err != nil {
+	if err := e.Assert(ctx, nil, `[{"result": "a"}, {"result": "b"}]`, nil, `[{"jsonrpc": "2.0", "id": 2, "result": "b"}, {"jsonrpc": "2.0", "id": 1, "result": "a"}]`, nil, batch); err != nil {
 		t.Errorf("batch: %v", err)
-	}
-}
-
-func TestPreludeSkipReason(t *testing.T) {
-	tests := map[string]string{
-		"":                "",
-		"function f() {}": "",
-		`import { v4 } from "https://deno.land/std@0.140.0/uuid/mod.ts";`: "needs network",
-		"  import * as x from 'npm:lodash'\n":                             "needs network",
-		`import { a } from "./local.ts";`:                                 "deno prelude imports are not supported (./local.ts)",
-		"const important = 1":                                             "",
-	}
-	for src, want := range tests {
-		if got := preludeSkipReason(src); got != want {
-			t.Errorf("preludeSkipReason(%q) = %q, want %q", src, got, want)
-		}
 	}
 }
 

@@ -42,6 +42,17 @@ type ServeFunc func(ctx context.Context, p *Project, dbURL string, env map[strin
 // database at dbURL.
 type ExecSQLFunc func(ctx context.Context, dbURL, sql string) error
 
+// BundleFunc bundles the imports of a deno prelude. src is an ES module
+// made of the prelude's import declarations (at their positions in the
+// prelude, everything else blanked) and an export of the names they bind;
+// relative imports resolve against dir, the directory of the file holding
+// the prelude; name names the prelude in messages. The returned script
+// must assign the module's exports to the variable [PreludeGlobal] (the
+// IIFE jsbundle produces). A *SkipError skips the tests using the prelude
+// (imports that need a network that cannot be reached); any other error
+// fails them, with the error message (rendered diagnostics) as the reason.
+type BundleFunc func(ctx context.Context, src, dir, name string) (script []byte, err error)
+
 // Options configure [Run]. Build, Provision and Serve are required.
 type Options struct {
 	Build     BuildFunc
@@ -84,6 +95,11 @@ type Options struct {
 	Introspection func(ctx context.Context, p *Project) error
 	// EvalTimeout bounds each JavaScript evaluation; 0 means 30 seconds.
 	EvalTimeout time.Duration
+	// BundlePrelude bundles the imports of deno preludes (once per
+	// prelude source and directory in a run). When nil, tests whose
+	// preludes import modules are skipped ("deno prelude imports are not
+	// supported"); preludes without imports never need it.
+	BundlePrelude BundleFunc
 }
 
 // SkipError, returned by Provision, reports that the test cannot run on

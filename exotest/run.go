@@ -143,13 +143,14 @@ func RunSuite(ctx context.Context, suite *Suite, opts Options) (*Report, error) 
 }
 
 type runner struct {
-	suite   *Suite
-	opts    Options
-	secret  string
-	rpcID   atomic.Int64
-	files   sync.Map // path -> *fileEntry
-	outMu   sync.Mutex
-	workers int
+	suite    *Suite
+	opts     Options
+	secret   string
+	rpcID    atomic.Int64
+	files    sync.Map // path -> *fileEntry
+	preludes sync.Map // dir + "\x00" + source -> *preludeEntry
+	outMu    sync.Mutex
+	workers  int
 }
 
 type fileEntry struct {
@@ -271,15 +272,17 @@ type testPlan struct {
 	inits []initStep
 	// invariants maps the resolved path of each invariant file to it.
 	invariants map[string]*File
-	usesRPC    bool
+	// preludes are the prepared deno sources of the stages that have one.
+	preludes map[*Stage]*prelude
+	usesRPC  bool
 }
 
-func (r *runner) plan(t *TestCase) (*testPlan, Status, string) {
+func (r *runner) plan(ctx context.Context, t *TestCase) (*testPlan, Status, string) {
 	f, err := r.load(t.Path)
 	if err != nil {
 		return nil, Failed, "A testfile errored: " + r.relErr(err)
 	}
-	pl := &testPlan{test: f, invariants: map[string]*File{}}
+	pl := &testPlan{test: f, invariants: map[string]*File{}, preludes: map[*Stage]*prelude{}}
 	for _, path := range t.Inits {
 		if strings.HasSuffix(path, ".sql") {
 			data, err := os.ReadFile(path)
@@ -321,7 +324,7 @@ func (r *runner) plan(t *TestCase) (*testPlan, Status, string) {
 	for _, g := range pl.invariants {
 		files = append(files, g)
 	}
-	// Skips: rpc without RPC support, preludes that import modules.
+	// Skips: rpc without RPC support.
 	for _, file := range files {
 		for _, st := range file.Stages {
 			if st.Operation.Kind == RPC {
@@ -330,8 +333,28 @@ func (r *runner) plan(t *TestCase) (*testPlan, Status, string) {
 					return nil, Skipped, "rpc not supported yet"
 				}
 			}
-			if reason := preludeSkipReason(st.Deno); reason != "" {
-				return nil, Skipped, reason
+		}
+	}
+	// Preludes, bundling their imports: a broken one fails the test (its
+	// setup, in an init file); imports that need the network skip it.
+	inits := map[*File]bool{}
+	for _, in := range pl.inits {
+		if in.gql != nil {
+			inits[in.gql] = true
+		}
+	}
+	for _, file := range files {
+		fail := Failed
+		if inits[file] {
+			fail = SetupFailed
+		}
+		for _, st := range file.Stages {
+			p, status, msg := r.prelude(ctx, st.Deno, file.Path, fail)
+			if status != "" {
+				return nil, status, msg
+			}
+			if p != nil {
+				pl.preludes[st] = p
 			}
 		}
 	}
@@ -351,7 +374,7 @@ func (r *runner) relErr(err error) string {
 
 func (r *runner) runTest(ctx context.Context, t *TestCase) Result {
 	start := time.Now()
-	pl, st, msg := r.plan(t)
+	pl, st, msg := r.plan(ctx, t)
 	if pl == nil {
 		res := r.result(t, st, msg)
 		res.Duration = time.Since(start)
@@ -410,7 +433,7 @@ func (r *runner) attempt(ctx context.Context, t *TestCase, pl *testPlan) (Status
 	if err != nil {
 		return SetupFailed, err.Error()
 	}
-	s := &session{r: r, h: h, js: js, bindings: map[string]any{}, invariants: pl.invariants}
+	s := &session{r: r, h: h, js: js, bindings: map[string]any{}, invariants: pl.invariants, preludes: pl.preludes}
 	withConsole := func(msg string) string {
 		if c := js.Console(); c != "" {
 			msg += "\nConsole output:\n" + indent(strings.TrimRight(c, "\n"))

@@ -43,7 +43,13 @@ func TestRunEndToEnd(t *testing.T) {
 	w.secret = "s3cr3t"
 	w.failBuild["broken"] = "error[check/unknown-type]: unknown type \"Strin\"\n --> src/index.exo:3:9"
 	var progress bytes.Buffer
-	rep := runFake(t, w, "testdata/run", "", func(o *Options) { o.Progress = &progress })
+	rep := runFake(t, w, "testdata/run", "", func(o *Options) {
+		o.Progress = &progress
+		// As exo test does when deno.land cannot be reached.
+		o.BundlePrelude = func(ctx context.Context, src, dir, name string) ([]byte, error) {
+			return nil, &SkipError{Reason: "needs network"}
+		}
+	})
 
 	type want struct {
 		status Status

@@ -23,6 +23,20 @@ type session struct {
 	bindings   map[string]any
 	cookies    []cookie
 	invariants map[string]*File
+	preludes   map[*Stage]*prelude
+}
+
+// prelude returns the prepared deno source of a stage, or nil.
+func (s *session) prelude(st *Stage) *prelude {
+	if p, ok := s.preludes[st]; ok {
+		return p
+	}
+	// Not prepared by the plan (which prepares every stage it runs):
+	// only a prelude without imports can be used as it is.
+	if strings.TrimSpace(st.Deno) == "" {
+		return nil
+	}
+	return textPrelude(st.Deno)
 }
 
 type cookie struct{ name, value string }
@@ -77,7 +91,7 @@ func (s *session) runStage(ctx context.Context, st *Stage, file string) error {
 		if req.kind == RPC {
 			rpc = &rpcRequest{payload: string(req.body)}
 		}
-		if err := s.js.Assert(ctx, st.Deno, st.Response, s.bindings, string(body), req.unordered, rpc); err != nil {
+		if err := s.js.Assert(ctx, s.prelude(st), st.Response, s.bindings, string(body), req.unordered, rpc); err != nil {
 			var ae *AssertionError
 			if errors.As(err, &ae) {
 				return err
@@ -141,7 +155,7 @@ func (s *session) runInvariants(ctx context.Context, paths []string) ([]invarian
 func (s *session) prepare(ctx context.Context, st *Stage, bind bool) (*request, error) {
 	req := &request{kind: st.Operation.Kind, headers: map[string]string{}}
 	if strings.TrimSpace(st.Headers) != "" {
-		v, err := s.js.EvalJSON(ctx, st.Deno, st.Headers, s.bindings)
+		v, err := s.js.EvalJSON(ctx, s.prelude(st), st.Headers, s.bindings)
 		if err != nil {
 			return nil, fmt.Errorf("evaluating headers: %w", err)
 		}
@@ -159,7 +173,7 @@ func (s *session) prepare(ctx context.Context, st *Stage, bind bool) (*request, 
 	}
 	if strings.TrimSpace(st.Auth) != "" {
 		// Exograph evaluates auth without the deno prelude.
-		v, err := s.js.EvalJSON(ctx, "", st.Auth, s.bindings)
+		v, err := s.js.EvalJSON(ctx, nil, st.Auth, s.bindings)
 		if err != nil {
 			return nil, fmt.Errorf("evaluating auth: %w", err)
 		}
@@ -182,7 +196,7 @@ func (s *session) prepare(ctx context.Context, st *Stage, bind bool) (*request, 
 		req.unordered = append(req.dirs.Unordered, st.Operation.UnorderedPaths...)
 		body := map[string]any{"query": StripDirectives(st.Operation.Query)}
 		if strings.TrimSpace(st.Variable) != "" {
-			v, err := s.js.EvalJSON(ctx, st.Deno, st.Variable, s.bindings)
+			v, err := s.js.EvalJSON(ctx, s.prelude(st), st.Variable, s.bindings)
 			if err != nil {
 				return nil, fmt.Errorf("evaluating variable: %w", err)
 			}
@@ -207,7 +221,7 @@ func (s *session) prepare(ctx context.Context, st *Stage, bind bool) (*request, 
 	case RPC:
 		req.path = "/rpc"
 		req.unordered = st.Operation.UnorderedPaths
-		v, err := s.js.EvalJSON(ctx, st.Deno, st.Operation.Payload, s.bindings)
+		v, err := s.js.EvalJSON(ctx, s.prelude(st), st.Operation.Payload, s.bindings)
 		if err != nil {
 			return nil, fmt.Errorf("evaluating payload: %w", err)
 		}

@@ -118,6 +118,8 @@ func runTests(ctx context.Context, stdio IO, dir, pattern string, o testOptions)
 		Progress:  progress,
 		Env:       passThroughEnv(),
 		Skip:      unsupportedProject,
+		// Deno preludes that import modules.
+		BundlePrelude: preludeBundler(jsbundle.New(jsbundle.Options{})),
 	}
 	if o.introspection || truthy(os.Getenv("EXO_RUN_INTROSPECTION_TESTS")) {
 		opts.Introspection = checkIntrospection
