@@ -20,8 +20,8 @@ func initdbCacheDir(binDir string) string {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "v2\x00%s\x00%s\x00", binDir, strings.Join(initdbArgs, " "))
-	for _, name := range []string{"initdb", "postgres"} {
-		fi, err := os.Stat(filepath.Join(binDir, name))
+	for _, name := range serverBinaries {
+		fi, err := os.Stat(filepath.Join(binDir, name+exeSuffix))
 		if err != nil {
 			return ""
 		}

@@ -9,14 +9,12 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -25,6 +23,7 @@ const User = "exo"
 
 // socketPort is the port number of a Unix-socket-only cluster. It only names
 // the socket file (.s.PGSQL.5432) inside the cluster's private directory.
+// (On Windows a cluster always listens on TCP; see unixSockets.)
 const socketPort = 5432
 
 // Cluster is a throw-away PostgreSQL cluster in a temp directory, owned by
@@ -48,14 +47,8 @@ type Cluster struct {
 	stopErr  error
 }
 
-// credential is the unprivileged user the cluster runs as when we are root.
-type credential struct {
-	name     string
-	uid, gid uint32
-}
-
-// Dir returns the cluster's directory: it holds the Unix socket, the server
-// log (postgres.log) and the data directory (data/).
+// Dir returns the cluster's directory: it holds the Unix socket (not on
+// Windows), the server log (postgres.log) and the data directory (data/).
 func (c *Cluster) Dir() string { return c.dir }
 
 // DataDir returns the data directory.
@@ -72,13 +65,17 @@ func (c *Cluster) PID() int {
 	return c.proc.cmd.Process.Pid
 }
 
-// Port returns the server's port: the TCP port with Options.TCP, else the
-// number that names the Unix socket file.
+// Port returns the server's port: the TCP port with Options.TCP (always on
+// Windows), else the number that names the Unix socket file.
 func (c *Cluster) Port() int { return c.port }
 
 // URL returns a pgx-compatible URL for database dbname over the Unix socket,
-// e.g. postgres://exo@/app?host=%2Ftmp%2Fexo-pg-123&sslmode=disable.
+// e.g. postgres://exo@/app?host=%2Ftmp%2Fexo-pg-123&sslmode=disable; on
+// Windows, where the cluster listens on TCP only, it is TCPURL(dbname).
 func (c *Cluster) URL(dbname string) string {
+	if !unixSockets {
+		return c.TCPURL(dbname)
+	}
 	q := url.Values{}
 	q.Set("host", c.dir)
 	if c.port != socketPort {
@@ -89,7 +86,7 @@ func (c *Cluster) URL(dbname string) string {
 }
 
 // TCPURL returns a URL for dbname over TCP (127.0.0.1), or "" when the
-// cluster was started without Options.TCP.
+// cluster was started without Options.TCP (never on Windows).
 func (c *Cluster) TCPURL(dbname string) string {
 	if !c.tcp {
 		return ""
@@ -114,13 +111,14 @@ func (c *Cluster) DropDatabase(ctx context.Context, name string) error {
 	return c.admin.dropDatabase(ctx, name)
 }
 
-// Start launches a new cluster; ctx bounds the start-up only. It finds the binaries (Options.BinDir or
-// FindBinDir), creates a directory under os.TempDir() (or /tmp when that is
-// not usable), initialises it and starts postgres, returning once the server
-// accepts connections. The freshly initialised data directory is cached under
-// os.UserCacheDir()/exo/pg-initdb (keyed by the binaries), which turns the
-// ~0.5 s initdb into a ~0.1 s copy on later starts; Options.NoInitdbCache
-// turns that off.
+// Start launches a new cluster; ctx bounds the start-up only. It finds the
+// binaries (Options.BinDir or FindBinDir), creates a directory under
+// os.TempDir() (on Unix /dev/shm when that is roomy, or /tmp when
+// os.TempDir() is not usable), initialises it and starts postgres, returning
+// once the server accepts connections. The freshly initialised data
+// directory is cached under os.UserCacheDir()/exo/pg-initdb (keyed by the
+// binaries), which turns the ~0.5 s initdb into a ~0.1 s copy on later
+// starts; Options.NoInitdbCache turns that off.
 func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	binDir := opts.BinDir
 	if binDir == "" {
@@ -138,7 +136,7 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c = &Cluster{dir: dir, data: filepath.Join(dir, "data"), binDir: binDir, runAs: runAs, tcp: opts.TCP, port: socketPort}
+	c = &Cluster{dir: dir, data: filepath.Join(dir, "data"), binDir: binDir, runAs: runAs, tcp: opts.TCP || !unixSockets, port: socketPort}
 	// From here on, Stop cleans up whatever exists.
 	if c.wd, err = startWatchdog(dir); err != nil {
 		os.RemoveAll(dir)
@@ -162,7 +160,7 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	opts.logf("pg: data directory ready in %v", time.Since(t0).Round(time.Millisecond))
 
 	for attempt := 0; ; attempt++ {
-		if opts.TCP {
+		if c.tcp {
 			if c.port, err = freePort(); err != nil {
 				return nil, err
 			}
@@ -171,7 +169,7 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 		if err == nil {
 			break
 		}
-		if !opts.TCP || attempt == 4 || !strings.Contains(err.Error(), "could not bind") {
+		if !c.tcp || attempt == 4 || !strings.Contains(err.Error(), "could not bind") {
 			return nil, err
 		}
 		// Lost the race for the port: try another one.
@@ -204,83 +202,13 @@ func (c *Cluster) stop() error {
 		}
 	}
 	c.admin.close()
-	if err := os.RemoveAll(c.dir); err != nil {
+	if err := removeAll(c.dir); err != nil {
 		errs = append(errs, fmt.Errorf("remove cluster directory: %w", err))
 	}
 	if c.wd != nil {
 		c.wd.retire(len(errs) == 0)
 	}
 	return errors.Join(errs...)
-}
-
-// unprivilegedUser returns nil unless we are root; as root, the postgres
-// user, else nobody.
-func unprivilegedUser() (*credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	for _, name := range []string{"postgres", "nobody"} {
-		u, err := user.Lookup(name)
-		if err != nil {
-			continue
-		}
-		uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
-		gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
-		if err1 != nil || err2 != nil || uid == 0 {
-			continue
-		}
-		return &credential{name: name, uid: uint32(uid), gid: uint32(gid)}, nil
-	}
-	return nil, errors.New("running as root, but initdb refuses to run as root and neither a \"postgres\" nor a \"nobody\" user exists to run PostgreSQL as; create one (useradd -r postgres) or run as a normal user")
-}
-
-// makeBaseDir creates the cluster's directory, 0755 and owned by runAs. It
-// lives in /dev/shm when that is a roomy tmpfs (a cluster is ~25 MB of small
-// files, and on a disk-backed /tmp writing them costs more than initdb
-// itself), else in os.TempDir(), else /tmp.
-func makeBaseDir(runAs *credential) (string, error) {
-	root := os.TempDir()
-	// The Unix socket path (dir + "/.s.PGSQL.NNNNN") must fit in sun_path
-	// (104 bytes on macOS), and the run-as user must reach the directory.
-	if len(root) > 60 || (runAs != nil && !traversable(root)) {
-		root = "/tmp"
-	}
-	if memoryDirUsable(shmDir) && traversable(shmDir) {
-		root = shmDir
-	}
-	dir, err := os.MkdirTemp(root, "exo-pg-")
-	if err != nil {
-		return "", fmt.Errorf("create cluster directory: %w", err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		os.RemoveAll(dir)
-		return "", err
-	}
-	if runAs != nil {
-		if err := os.Chown(dir, int(runAs.uid), int(runAs.gid)); err != nil {
-			os.RemoveAll(dir)
-			return "", fmt.Errorf("chown cluster directory to %s: %w", runAs.name, err)
-		}
-	}
-	return dir, nil
-}
-
-// traversable reports whether every directory on path is searchable by
-// others.
-func traversable(path string) bool {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return false
-	}
-	for p := abs; ; p = filepath.Dir(p) {
-		fi, err := os.Stat(p)
-		if err != nil || fi.Mode().Perm()&0o001 == 0 {
-			return false
-		}
-		if p == filepath.Dir(p) {
-			return true
-		}
-	}
 }
 
 func freePort() (int, error) {
@@ -305,7 +233,7 @@ func (c *Cluster) initData(ctx context.Context, opts *Options) error {
 		}
 		os.RemoveAll(c.data)
 	}
-	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, "initdb"), append([]string{"-D", c.data}, initdbArgs...)...)
+	cmd := exec.CommandContext(ctx, c.program("initdb"), append([]string{"-D", c.data}, initdbArgs...)...)
 	cmd.Dir = c.dir
 	cmd.Env = c.env()
 	cmd.SysProcAttr = sysProcAttr(c.runAs)
@@ -355,13 +283,18 @@ func (c *Cluster) serverSettings(opts *Options) map[string]string {
 		"max_wal_senders":         "0",
 		"max_wal_size":            "1GB",
 		// Dynamic shared memory in files under the data directory rather than
-		// /dev/shm, so a killed server leaves nothing outside the directory.
-		"dynamic_shared_memory_type": "mmap",
+		// /dev/shm, so a killed server leaves nothing outside the directory
+		// (on Windows, where mmap is not available, in the system's named
+		// file mappings, which vanish with the processes).
+		"dynamic_shared_memory_type": dynamicSharedMemoryType,
 		"logging_collector":          "off",
 		"log_min_messages":           "warning",
 	}
 	if c.tcp {
 		s["listen_addresses"] = "127.0.0.1"
+	}
+	if !unixSockets {
+		s["unix_socket_directories"] = ""
 	}
 	for k, v := range opts.Settings {
 		s[k] = v
@@ -386,7 +319,7 @@ func (c *Cluster) startServer(ctx context.Context, opts *Options) error {
 	for _, k := range keys {
 		args = append(args, "-c", k+"="+settings[k])
 	}
-	cmd := exec.Command(filepath.Join(c.binDir, "postgres"), args...)
+	cmd := exec.Command(c.program("postgres"), args...)
 	cmd.Dir = c.dir
 	cmd.Env = c.env()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -442,6 +375,11 @@ func (c *Cluster) waitReady(ctx context.Context, p *process, timeout time.Durati
 	}
 }
 
+// program returns the path of one of the cluster's binaries.
+func (c *Cluster) program(name string) string {
+	return filepath.Join(c.binDir, name+exeSuffix)
+}
+
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > n {
@@ -480,8 +418,10 @@ func startProcess(cmd *exec.Cmd) (*process, error) {
 	return p, nil
 }
 
-// stop sends SIGQUIT (immediate shutdown) and, if the postmaster is still
-// there after grace, SIGKILL to its whole process group.
+// stop asks the postmaster for an immediate shutdown (quit: SIGQUIT) and, if
+// it is still there after grace, kills it and the rest of the cluster (kill:
+// SIGKILL to its process group); quit and kill are platform-specific
+// (local_unix.go, local_windows.go).
 func (p *process) stop(grace time.Duration) error {
 	pid := p.cmd.Process.Pid
 	select {
@@ -489,7 +429,7 @@ func (p *process) stop(grace time.Duration) error {
 		return nil
 	default:
 	}
-	syscall.Kill(pid, syscall.SIGQUIT)
+	p.quit()
 	t := time.NewTimer(grace)
 	defer t.Stop()
 	select {
@@ -497,7 +437,7 @@ func (p *process) stop(grace time.Duration) error {
 		return nil
 	case <-t.C:
 	}
-	syscall.Kill(-pid, syscall.SIGKILL)
+	p.kill()
 	select {
 	case <-p.done:
 		return nil
@@ -534,7 +474,7 @@ func (c *Cluster) backportFunctions(ctx context.Context) error {
 	if err != nil || major >= 18 {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, filepath.Join(c.binDir, "postgres"), "--single", "-j", "-D", c.data, "template1")
+	cmd := exec.CommandContext(ctx, c.program("postgres"), "--single", "-j", "-D", c.data, "template1")
 	cmd.Dir = c.dir
 	cmd.Env = c.env()
 	cmd.SysProcAttr = sysProcAttr(c.runAs)

@@ -22,6 +22,17 @@
 // watchdog shell process, which sees its stdin pipe close, kills the server's
 // process group and removes the directory.
 //
+// On Windows the binaries are initdb.exe and postgres.exe (see FindBinDir
+// for where they are looked for), the cluster lives under os.TempDir() and
+// listens on a free 127.0.0.1 port only (Options.TCP is implied; URL is
+// TCPURL), it runs as the current user (which must not be an elevated
+// Administrator: postgres refuses that), and Stop asks for an immediate
+// shutdown through PostgreSQL's signal pipe, terminating the processes when
+// that does not work.
+// The signal handler covers Ctrl-C, Ctrl-Break and closing the console, but
+// there is no watchdog: if this process is killed, the cluster stays (see
+// watchdog_windows.go).
+//
 // Launch picks the kind of server from the environment, following Exograph:
 // EXO_SQL_EPHEMERAL_DATABASE_LAUNCH_PREFERENCE and EXO_SQL_EXISTING_DB_URL.
 package pg
@@ -56,7 +67,8 @@ type Server interface {
 // Options configure Start and Launch. The zero value is ready to use.
 type Options struct {
 	// TCP makes a local cluster also listen on a free port on 127.0.0.1
-	// (see Cluster.TCPURL). By default it listens on a Unix socket only.
+	// (see Cluster.TCPURL). By default it listens on a Unix socket only; on
+	// Windows it always listens on TCP only.
 	TCP bool
 	// BinDir is the directory holding initdb and postgres. Empty means search
 	// (see FindBinDir).

@@ -5,7 +5,6 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
-	"time"
 )
 
 // The live clusters of this process, and the signal handler that stops them.
@@ -17,6 +16,9 @@ var (
 	handlerEnd chan struct{}
 )
 
+// cleanupSignals are the signals the handler stops the clusters on. On
+// Windows, Go delivers Ctrl-C and Ctrl-Break as SIGINT and closing the
+// console, logging off and shutting down as SIGTERM; SIGHUP never comes.
 var cleanupSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
 
 func register(c *Cluster) {
@@ -47,9 +49,7 @@ func register(c *Cluster) {
 			// Re-raise with the default action, so the process dies of the
 			// signal as it would have without us.
 			signal.Reset(s)
-			syscall.Kill(os.Getpid(), s.(syscall.Signal))
-			time.Sleep(time.Second)
-			os.Exit(128 + int(s.(syscall.Signal)))
+			reraise(s)
 		case <-end:
 		}
 	}()
