@@ -1,3 +1,8 @@
+//go:build linux
+
+// These tests stop and restart PostgreSQL with Unix signals, a process
+// group and PDEATHSIG, so they run on Linux only.
+
 package server
 
 import (
@@ -108,17 +113,6 @@ func concurrently(t *testing.T, n int, fn func()) {
 	}
 	for i := 0; i < n; i++ {
 		<-done
-	}
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -1,3 +1,8 @@
+//go:build linux
+
+// This test stops PostgreSQL with a Unix signal and restarts it with
+// restartPostgres (dbdown_test.go), so it runs on Linux only.
+
 package server
 
 import (

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/exo-dev/exo/ir"
@@ -82,7 +81,7 @@ func Listen(cfg Config) (net.Listener, error) {
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
+		if errors.Is(err, errAddrInUse) {
 			return nil, fmt.Errorf("Port %d is already in use", cfg.Port)
 		}
 		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)

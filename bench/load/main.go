@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command load measures exo-server as a separate process on this machine:
 // the time from spawning the process to its first answered GraphQL query,
 // its idle RSS, and a saturating HTTP load (keep-alive clients on loopback)
@@ -13,6 +15,9 @@
 // compiles examples/concerts into a temporary project, starts a throw-away
 // PostgreSQL (dev/pg) with the example's tables and 50 venues with 10
 // concerts each, and removes everything on exit.
+//
+// Linux only: it reads the server's memory and CPU time from /proc and ties
+// the server's life to its own with PDEATHSIG.
 package main
 
 import (
