@@ -56,8 +56,8 @@ GORELEASER ?= $(GO) run github.com/goreleaser/goreleaser/v2@v2.16.0
 release-check:
 	$(GORELEASER) check
 
-# Build every release binary (exo and exo-server for linux and darwin, amd64
-# and arm64) and archive into dist/, without publishing anything. Works on a
-# clone without tags (version 0.0.1-next).
+# Build every release binary (exo, exo-server and exo-mcp-bridge for linux,
+# darwin and windows, amd64 and arm64) and archive into dist/, without
+# publishing anything. Works on a clone without tags (version 0.0.1-next).
 snapshot:
 	$(GORELEASER) release --snapshot --clean --skip=publish
