@@ -97,7 +97,9 @@ func RunSuite(ctx context.Context, suite *Suite, opts Options) (*Report, error) 
 			}
 			res := Result{Name: name, Project: p.Name, File: r.suite.rel(p.Dir), Status: Passed}
 			t0 := time.Now()
-			if err := opts.Introspection(ctx, p); err != nil {
+			if reason := skippedBuild[p]; reason != "" {
+				res.Status, res.Message = Skipped, reason
+			} else if err := opts.Introspection(ctx, p); err != nil {
 				var skip *SkipError
 				if errors.As(err, &skip) {
 					res.Status, res.Message = Skipped, skip.Reason

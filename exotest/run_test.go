@@ -288,3 +288,35 @@ func TestRatchet(t *testing.T) {
 		t.Errorf("a freshly written ratchet must hold: %+v", r)
 	}
 }
+
+// A project whose build is skipped (say, it needs a toolchain this machine
+// lacks) has no artifact: its introspection test is skipped with the same
+// reason, and the introspection check never sees it.
+func TestRunIntrospectionOfSkippedBuild(t *testing.T) {
+	w := newFakeWorld()
+	rep := runFake(t, w, "testdata/run", "", func(o *Options) {
+		build := o.Build
+		o.Build = func(ctx context.Context, dir string) (any, error) {
+			if strings.HasSuffix(dir, "/nested/deeper/proj") {
+				return nil, &SkipError{Reason: "needs wasm build"}
+			}
+			return build(ctx, dir)
+		}
+		o.Introspection = func(ctx context.Context, p *Project) error {
+			if p.Artifact == nil {
+				t.Errorf("introspection of %s without an artifact", p.Name)
+			}
+			return nil
+		}
+	})
+	got := byName(rep)
+	if r := got["nested/deeper/proj/introspection"]; r.Status != Skipped || r.Message != "needs wasm build" {
+		t.Errorf("introspection of the skipped project: %s %q", r.Status, r.Message)
+	}
+	if r := got["nested/deeper/proj/hello"]; r.Status != Skipped {
+		t.Errorf("test of the skipped project: %s", r.Status)
+	}
+	if r := got["app/introspection"]; r.Status != Passed {
+		t.Errorf("introspection of app: %s %q", r.Status, r.Message)
+	}
+}
