@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strconv"
 	"time"
@@ -44,20 +45,7 @@ type RunOptions struct {
 // *ConfigError.
 func Run(ctx context.Context, o RunOptions) error {
 	start := time.Now()
-	path := o.IRPath
-	if path == "" {
-		path = ir.DefaultPath
-	}
-	cfg, err := FromEnv(o.Env)
-	if err != nil {
-		return &ConfigError{err}
-	}
-	sys, err := ir.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	log := NewLogger(o.Stderr, cfg.Telemetry)
-	s, err := New(ctx, sys, cfg, log)
+	s, cfg, log, err := load(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -74,6 +62,30 @@ func Run(ctx context.Context, o RunOptions) error {
 		o.Started(ln.Addr())
 	}
 	return s.Serve(ctx, ln)
+}
+
+// load is the start-up shared by Run and RunLambda: the settings, the IR
+// (o.IRPath, default ir.DefaultPath), the logger on o.Stderr and the server,
+// with Run's errors.
+func load(ctx context.Context, o RunOptions) (*Server, Config, *slog.Logger, error) {
+	path := o.IRPath
+	if path == "" {
+		path = ir.DefaultPath
+	}
+	cfg, err := FromEnv(o.Env)
+	if err != nil {
+		return nil, cfg, nil, &ConfigError{err}
+	}
+	sys, err := ir.ReadFile(path)
+	if err != nil {
+		return nil, cfg, nil, err
+	}
+	log := NewLogger(o.Stderr, cfg.Telemetry)
+	s, err := New(ctx, sys, cfg, log)
+	if err != nil {
+		return nil, cfg, log, err
+	}
+	return s, cfg, log, nil
 }
 
 // Listen opens the server's TCP listener on EXO_SERVER_HOST:EXO_SERVER_PORT.

@@ -1,7 +1,9 @@
 // Command exo-server serves a built model in production: it loads
 // target/index.exo_ir (written by exo build), reads its settings from the
 // environment and the .env files of the current directory for EXO_ENV, and
-// serves until SIGINT or SIGTERM, then shuts down gracefully.
+// serves until SIGINT or SIGTERM, then shuts down gracefully. With
+// AWS_LAMBDA_RUNTIME_API set, it is an AWS Lambda function (custom runtime)
+// answering invocations through the runtime API instead of listening.
 //
 // It is deliberately slim: it links the server only, never the compiler, the
 // bundler or the CLI (make deps-check and the release check this).
@@ -50,7 +52,11 @@ func run(ctx context.Context, args []string, environ []string, stdout, stderr io
 		fmt.Fprintf(stderr, "Error: %v\n", err)
 		return 2
 	}
-	err = server.Run(ctx, server.RunOptions{Env: env, Stdout: stdout, Stderr: stderr})
+	serve := server.Run
+	if server.InLambda(env) {
+		serve = server.RunLambda // an AWS Lambda custom runtime (AWS_LAMBDA_RUNTIME_API)
+	}
+	err = serve(ctx, server.RunOptions{Env: env, Stdout: stdout, Stderr: stderr})
 	switch {
 	case err == nil:
 		return 0
