@@ -41,12 +41,15 @@ func newDeployCmd(stdio IO) *cobra.Command {
 		Long: `Deploy creates the files that deploy the project in the current directory to a
 cloud provider and prints the deployment instructions:
 
-  exo deploy fly       fly.toml and Dockerfile.fly (Fly.io)
-  exo deploy railway   railway.toml and Dockerfile.railway (Railway)
+  exo deploy fly          fly.toml and Dockerfile.fly (Fly.io)
+  exo deploy railway      railway.toml and Dockerfile.railway (Railway)
+  exo deploy aws-lambda   target/aws-lambda/function.zip (AWS Lambda)
 
 The Dockerfiles build an image of exo-server (the release of the same version
 as this exo) serving the project's target/index.exo_ir. Existing files are
-never overwritten: remove them to regenerate them.`,
+never overwritten: remove them to regenerate them. The AWS Lambda package
+holds this exo (as the function's bootstrap) and target/index.exo_ir; it is
+a build output, replaced each time.`,
 		// Unknown targets reach RunE (with their flags) for a precise message.
 		FParseErrWhitelist:         cobra.FParseErrWhitelist{UnknownFlags: true},
 		SuggestionsMinimumDistance: 2,
@@ -55,19 +58,17 @@ never overwritten: remove them to regenerate them.`,
 				return cmd.Help()
 			}
 			switch args[0] {
-			case "aws-lambda":
-				return withExitCode(ExitUsage, errors.New("exo deploy aws-lambda is not available: Exograph's AWS Lambda package runs a `bootstrap` binary that speaks the Lambda runtime API, and exo has no such binary (exo-server is an HTTP server); deploy exo-server as a container instead (exo deploy fly, exo deploy railway)"))
 			case "cf-worker":
-				return withExitCode(ExitUsage, errors.New("exo deploy cf-worker is not available: Exograph's Cloudflare Worker is a WebAssembly build of its server, and exo-server does not run on Workers; deploy exo-server as a container instead (exo deploy fly, exo deploy railway)"))
+				return withExitCode(ExitUsage, errors.New("exo deploy cf-worker is not available: Exograph's Cloudflare Worker is a WebAssembly build of its server, and exo-server does not run on Workers; deploy exo-server as a container instead (exo deploy fly, exo deploy railway) or as an AWS Lambda function (exo deploy aws-lambda)"))
 			}
-			msg := fmt.Sprintf("unknown deploy target %q: use fly or railway", args[0])
+			msg := fmt.Sprintf("unknown deploy target %q: use fly, railway or aws-lambda", args[0])
 			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 				msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
 			}
 			return withExitCode(ExitUsage, errors.New(msg))
 		},
 	}
-	cmd.AddCommand(newDeployFlyCmd(stdio), newDeployRailwayCmd(stdio))
+	cmd.AddCommand(newDeployFlyCmd(stdio), newDeployRailwayCmd(stdio), newDeployAWSLambdaCmd(stdio))
 	return cmd
 }
 

@@ -355,9 +355,8 @@ func TestDeployFlagErrors(t *testing.T) {
 		{"unknown flag", []string{"deploy", "fly", "--region", "iad"}, ExitUsage, "unknown flag: --region"},
 		{"railway bad bool", []string{"deploy", "railway", "--use-railway-db=maybe"}, ExitUsage, `invalid argument "maybe" for "--use-railway-db"`},
 		{"railway no answer", []string{"deploy", "railway"}, ExitUsage, "no database choice: pass --use-railway-db=true or --use-railway-db=false"},
-		{"aws-lambda", []string{"deploy", "aws-lambda", "--app", "todo"}, ExitUsage, "exo deploy aws-lambda is not available"},
 		{"cf-worker", []string{"deploy", "cf-worker"}, ExitUsage, "exo deploy cf-worker is not available"},
-		{"typo", []string{"deploy", "fyl"}, ExitUsage, `unknown deploy target "fyl": use fly or railway (did you mean fly?)`},
+		{"typo", []string{"deploy", "fyl"}, ExitUsage, `unknown deploy target "fyl": use fly, railway or aws-lambda (did you mean fly?)`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Chdir(writeProject(t, todoModel))

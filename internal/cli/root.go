@@ -48,8 +48,13 @@ type IO struct {
 	Out, Err io.Writer
 }
 
-// Main runs exo with args and returns the process exit code.
+// Main runs exo with args and returns the process exit code. Started as
+// bootstrap (an AWS Lambda function's executable, see lambda.go), exo is
+// exo serve.
 func Main(args []string) int {
+	if isLambdaBootstrap(os.Args[0]) {
+		args = bootstrapArgs(args)
+	}
 	return Run(args, IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 }
 

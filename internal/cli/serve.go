@@ -26,7 +26,11 @@ func newServeCmd(stdio IO) *cobra.Command {
 		Long: `Serve loads target/index.exo_ir (written by exo build) and serves the
 GraphQL API on EXO_SERVER_HOST:EXO_SERVER_PORT (default 0.0.0.0:9876) against
 the database at EXO_POSTGRES_URL. It is what exo-server does in production;
-every setting comes from the environment, as with Exograph.`,
+every setting comes from the environment, as with Exograph.
+
+With AWS_LAMBDA_RUNTIME_API set (inside AWS Lambda), it answers the
+function's invocations through the Lambda runtime API instead of listening;
+exo started under the name bootstrap (exo deploy aws-lambda) is exo serve.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			env := server.EnvMap(os.Environ())
@@ -35,6 +39,15 @@ every setting comes from the environment, as with Exograph.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if server.InLambda(env) {
+				// An AWS Lambda function (lambda.go): the IR is found
+				// next to bootstrap unless --ir is given.
+				path := ""
+				if cmd.Flags().Changed("ir") {
+					path = irPath
+				}
+				return serveLambda(ctx, stdio, path, env)
+			}
 			return serveIR(ctx, stdio, irPath, env)
 		},
 	}
