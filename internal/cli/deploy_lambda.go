@@ -138,6 +138,9 @@ func writeLambdaZip(path, exe, irPath string) (int64, error) {
 	if err == nil {
 		size, err = tmp.Seek(0, io.SeekCurrent)
 	}
+	if err == nil {
+		err = tmp.Chmod(0o644) // CreateTemp's 0600 is for secrets
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

@@ -73,6 +73,11 @@ func TestDeployAWSLambda(t *testing.T) {
 		t.Fatalf("the IR was not built: %v", err)
 	}
 
+	if st, err := os.Stat(filepath.Join("target", "aws-lambda", "function.zip")); err != nil {
+		t.Fatal(err)
+	} else if st.Mode().Perm() != 0o644 {
+		t.Errorf("function.zip has mode %v, want -rw-r--r--", st.Mode())
+	}
 	entries, modes := zipEntries(t, filepath.Join("target", "aws-lambda", "function.zip"))
 	if len(entries) != 2 {
 		t.Errorf("function.zip has %d entries, want bootstrap and %s", len(entries), ir.DefaultPath)
