@@ -43,6 +43,7 @@ fmt-check:
 fuzz:
 	$(GO) test ./compiler/syntax -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-60s}
 	$(GO) test ./compiler -run '^$$' -fuzz FuzzCompile -fuzztime $${FUZZTIME:-60s}
+	$(GO) test ./compiler -run '^$$' -fuzz FuzzParseWasm -fuzztime $${FUZZTIME:-60s}
 
 deps-check:
 	$(GO) run ./internal/depscheck

@@ -363,7 +363,12 @@ func parseWasm(data []byte) (*wasmInfo, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	seen := make(map[string]bool, len(exports))
 	for _, e := range exports {
+		if seen[e.name] {
+			return nil, fmt.Errorf("duplicate export name %q", e.name)
+		}
+		seen[e.name] = true
 		if e.kind != 0 {
 			info.other[e.name] = true
 			continue

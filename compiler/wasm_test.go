@@ -227,3 +227,27 @@ func TestParseWasmCorrupt(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseWasm: parseWasm never panics, and what it accepts it describes
+// consistently (every export it lists has a known kind).
+func FuzzParseWasm(f *testing.F) {
+	f.Add(wasmtest.Module{Funcs: []wasmtest.Func{wasmtest.AddFunc()}}.Bytes())
+	f.Add(wasmtest.Module{
+		Imports:     []wasmtest.Import{{Module: "env", Name: "f", Params: []byte{wasmtest.I64}}},
+		Funcs:       []wasmtest.Func{wasmtest.AddFunc(), {Name: "neg", Params: []byte{wasmtest.F64}, Results: []byte{wasmtest.F64}, Code: []byte{wasmtest.OpUnreachable}}},
+		MemoryPages: 1,
+	}.Bytes())
+	f.Add([]byte("\x00asm\x01\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, err := parseWasm(data)
+		if err != nil {
+			return
+		}
+		for name, ft := range info.funcs {
+			_ = ft.String()
+			if info.other[name] {
+				t.Errorf("%q is both a function and another export", name)
+			}
+		}
+	})
+}
