@@ -44,6 +44,7 @@ fuzz:
 	$(GO) test ./compiler/syntax -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-60s}
 	$(GO) test ./compiler -run '^$$' -fuzz FuzzCompile -fuzztime $${FUZZTIME:-60s}
 	$(GO) test ./compiler -run '^$$' -fuzz FuzzParseWasm -fuzztime $${FUZZTIME:-60s}
+	$(GO) test ./server/lambda -run '^$$' -fuzz FuzzParseEvent -fuzztime $${FUZZTIME:-60s}
 
 deps-check:
 	$(GO) run ./internal/depscheck
