@@ -3,6 +3,7 @@ package dev
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os/exec"
@@ -42,6 +43,15 @@ type Generation struct {
 	Handler http.Handler
 	Release func()
 }
+
+// PrepareError is an error of LoopOptions.Prepare with details (say the
+// SQL error of a failed migration) shown with the failure.
+type PrepareError struct {
+	Message string
+	Detail  string
+}
+
+func (e *PrepareError) Error() string { return e.Message }
 
 // LoopOptions configure Loop.
 type LoopOptions struct {
@@ -139,7 +149,11 @@ func Rebuild(ctx context.Context, o *LoopOptions, why string) bool {
 	o.emit(Event{Kind: EventBuildOK, Message: "Model built", Detail: diags, Duration: time.Since(start)})
 	gen, err := o.Prepare(ctx, sys)
 	if err != nil {
-		o.emit(Event{Kind: EventBuildFailed, Message: err.Error(), Duration: time.Since(start)})
+		var detail string
+		if pe, ok := errors.AsType[*PrepareError](err); ok {
+			detail = pe.Detail
+		}
+		o.emit(Event{Kind: EventBuildFailed, Message: err.Error(), Detail: detail, Duration: time.Since(start)})
 		if o.Swap.Current() {
 			o.emit(Event{Kind: EventWarning, Message: "Still serving the last good build"})
 		}

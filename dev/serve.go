@@ -230,6 +230,12 @@ func (y *YoloDB) migrateInPlace(ctx context.Context, db string, model migrate.Mo
 // (package migrate): non-destructive plans are applied automatically, as
 // Exograph does; destructive ones only when Confirm agrees. Otherwise the
 // new model is served against the unchanged database, with a warning.
+//
+// When applying the migration fails (an SQL error, rolled back), Prepare
+// fails unless IgnoreMigrationErrors is set: the loop "pauses", serving the
+// previous build until the next change. With IgnoreMigrationErrors the
+// failure is a warning and the new model is served against the database as
+// it is.
 type DevDB struct {
 	URL     string
 	Serving Serving
@@ -239,6 +245,12 @@ type DevDB struct {
 	Confirm func(script string) bool
 	// Hint completes the warning shown when a migration is not applied.
 	Hint string
+	// IgnoreMigrationErrors serves the new model even when its migration
+	// fails.
+	IgnoreMigrationErrors bool
+	// FailureHint completes the error returned when a failed migration
+	// pauses the loop.
+	FailureHint string
 }
 
 func (d *DevDB) emit(kind EventKind, msg, detail string) {
@@ -249,7 +261,9 @@ func (d *DevDB) emit(kind EventKind, msg, detail string) {
 
 // Prepare implements LoopOptions.Prepare.
 func (d *DevDB) Prepare(ctx context.Context, sys *ir.System) (Generation, error) {
-	d.migrate(ctx, sys)
+	if err := d.migrate(ctx, sys); err != nil {
+		return Generation{}, err
+	}
 	h, closeServer, err := d.Serving.Start(ctx, sys, d.URL)
 	if err != nil {
 		return Generation{}, err
@@ -257,26 +271,29 @@ func (d *DevDB) Prepare(ctx context.Context, sys *ir.System) (Generation, error)
 	return Generation{Handler: h, Release: closeServer}, nil
 }
 
-func (d *DevDB) migrate(ctx context.Context, sys *ir.System) {
+// migrate brings the database to sys's schema as far as DevDB's policy
+// allows. It fails only when applying the migration failed and
+// IgnoreMigrationErrors is not set.
+func (d *DevDB) migrate(ctx context.Context, sys *ir.System) error {
 	model := migrate.ModelOf(sys)
 	if len(model.Desired.Tables) == 0 && len(model.Desired.Enums) == 0 {
-		return
+		return nil
 	}
 	d.emit(EventLog, "Verifying new model...", "")
 	conn, err := pgx.Connect(ctx, d.URL)
 	if err != nil {
 		d.emit(EventWarning, "Cannot verify the database schema: "+err.Error(), "")
-		return
+		return nil
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	plan, err := migrate.Migrate(ctx, conn, model, migrate.Options{})
 	if err != nil {
 		d.emit(EventWarning, "Cannot verify the database schema: "+err.Error(), "")
-		return
+		return nil
 	}
 	if plan.Empty() {
 		d.emit(EventDatabase, "The model is compatible with the database schema", "")
-		return
+		return nil
 	}
 	script := strings.TrimRight(plan.Script(true), "\n")
 	if plan.HasDestructive() {
@@ -295,14 +312,23 @@ func (d *DevDB) migrate(ctx context.Context, sys *ir.System) {
 			}
 			d.emit(EventWarning, msg, "")
 			d.emit(EventDatabase, fmt.Sprintf("The database schema differs from the model (%d pending statement(s))", len(plan.Statements)), "")
-			return
+			return nil
 		}
 	}
 	d.emit(EventLog, "Applying migration...", "")
 	if err := plan.Apply(ctx, conn, true); err != nil {
-		d.emit(EventWarning, "Migration failed: "+err.Error(), script)
 		d.emit(EventDatabase, "The database schema differs from the model (the migration failed)", "")
-		return
+		if d.IgnoreMigrationErrors {
+			d.emit(EventWarning, "Migration failed:", err.Error())
+			d.emit(EventWarning, "Ignoring the migration error: serving the new model against the database as it is", "")
+			return nil
+		}
+		msg := "the migration failed: fix the model or the database, then change a file to retry"
+		if d.FailureHint != "" {
+			msg += " (" + d.FailureHint + ")"
+		}
+		return &PrepareError{Message: msg, Detail: err.Error()}
 	}
 	d.emit(EventDatabase, "Migration successful!", script)
+	return nil
 }

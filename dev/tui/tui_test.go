@@ -182,3 +182,21 @@ func TestAsk(t *testing.T) {
 		t.Error("ctrl+c while asking did not answer no and quit")
 	}
 }
+
+// exo dev pausing on a failed migration: the dashboard shows the failure
+// with the SQL error as the build and keeps serving the last good build.
+func TestMigrationFailureShown(t *testing.T) {
+	m := newModel()
+	m, _ = update(t, m, EventMsg{Time: t0, Kind: dev.EventBuildOK, Message: "Model built"})
+	m, _ = update(t, m, EventMsg{Time: t0, Kind: dev.EventServing, Duration: time.Millisecond})
+	m, _ = update(t, m, EventMsg{Time: t0, Kind: dev.EventDatabase, Message: "The database schema differs from the model (the migration failed)"})
+	m, _ = update(t, m, EventMsg{Time: t0, Kind: dev.EventBuildFailed, Message: "the migration failed: fix the model or the database, then change a file to retry",
+		Detail: "migration failed (rolled back) at\nALTER TABLE \"todos\" ADD \"priority\" INT NOT NULL;\nERROR: column \"priority\" of relation \"todos\" contains null values (SQLSTATE 23502)"})
+	m, _ = update(t, m, EventMsg{Time: t0, Kind: dev.EventWarning, Message: "Still serving the last good build"})
+	v := m.View()
+	for _, want := range []string{"serving the last good build", "failed", "the migration failed", "SQLSTATE 23502", "the migration failed)"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+}

@@ -38,6 +38,7 @@ type loopOptions struct {
 	readWrite        bool
 	readWriteSet     bool
 	allowDestructive bool
+	ignoreMigErrors  bool // --ignore-migration-errors
 	enforceTrusted   string
 
 	environ []string // the process environment (os.Environ())
@@ -196,7 +197,9 @@ func runDevLoop(ctx context.Context, stdio IO, o loopOptions) error {
 		logEvent(dev.EventLog, "Starting server in development mode...")
 		dbURL = cfg.PostgresURL
 		d := &dev.DevDB{URL: dbURL, Serving: serving, Events: emit,
-			Hint: "rerun with --allow-destructive-changes to apply it, or use exo schema migrate"}
+			Hint:                  "rerun with --allow-destructive-changes to apply it, or use exo schema migrate",
+			IgnoreMigrationErrors: o.ignoreMigErrors,
+			FailureHint:           "or rerun with --ignore-migration-errors to serve the new model anyway"}
 		switch {
 		case o.allowDestructive:
 			d.Confirm = func(string) bool { return true }

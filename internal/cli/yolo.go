@@ -63,6 +63,12 @@ with --allow-destructive-changes or when you answer yes at the prompt (on
 the dashboard, or in plain mode on a terminal); otherwise the new model is
 served against the old schema.
 
+If applying a migration fails (say a new NOT NULL column without a default
+on a table with rows), the error is shown and exo dev pauses: the last good
+build keeps being served until the next change. With
+--ignore-migration-errors the failure is only a warning and the new model is
+served against the database as it is.
+
 Settings come from the environment and the project's .env, .env.dev,
 .env.local and .env.dev.local files (the environment wins).`,
 		Args: cobra.MaximumNArgs(1),
@@ -75,6 +81,7 @@ Settings come from the environment and the project's .env, .env.dev,
 	f.IntVarP(&o.port, "port", "p", 9876, "port to listen on")
 	f.BoolVar(&o.readWrite, "read-write", false, "allow mutations (EXO_POSTGRES_READ_WRITE=true)")
 	f.BoolVar(&o.allowDestructive, "allow-destructive-changes", false, "apply destructive migrations without asking")
+	f.BoolVar(&o.ignoreMigErrors, "ignore-migration-errors", false, "serve the new model even when its migration fails (default: keep serving the last good build)")
 	f.BoolVar(&o.noTUI, "no-tui", false, "print plain log lines instead of the dashboard")
 	f.StringVar(&o.enforceTrusted, "enforce-trusted-documents", "true", `"false" serves operations that are not trusted documents`)
 	return cmd
