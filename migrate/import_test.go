@@ -121,7 +121,7 @@ CREATE VIEW "venue_names" AS SELECT "id", "name" FROM "venues";
 		t.Errorf("--query-access true not honoured:\n%s", q)
 	}
 	fr := Import(src, nil, ImportOptions{Fragments: true})
-	if !strings.Contains(fr, "fragment Concert {") || strings.Contains(fr, "type Concert") {
+	if !strings.Contains(fr, "fragment ConcertFragment {") || strings.Contains(fr, "type Concert") || strings.Contains(fr, "@access") {
 		t.Errorf("fragments:\n%s", fr)
 	}
 }

@@ -8,29 +8,80 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/exo-dev/exo/migrate"
 )
 
 func init() { commands = append(commands, newNewCmd) }
 
 func newNewCmd(stdio IO) *cobra.Command {
-	return &cobra.Command{
+	var fromDB bool
+	var database, scope, queryAccess, mutationAccess string
+	cmd := &cobra.Command{
 		Use:   "new <path>",
 		Short: "Create a new Exograph project",
 		Long: `New creates a project in path (which must not exist yet) with a starter
 model (src/index.exo: a TodoDatabase module with a Todo type), a test
 (tests/init.gql and tests/basic-query.exotest, run by exo test) and a
 .gitignore, and runs git init unless path is inside a git repository.
-Start it with exo yolo.`,
+Start it with exo yolo.
+
+With --from-database, src/index.exo is instead the model of an existing
+database (--database, EXO_POSTGRES_URL or DATABASE_URL), as exo schema
+import writes it: every type has @access(false) unless --query-access or
+--mutation-access say otherwise; review the access rules. The project then
+has no starter test.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return newProject(stdio, args[0])
+			if !fromDB {
+				for _, name := range []string{"database", "scope", "query-access", "mutation-access"} {
+					if cmd.Flags().Changed(name) {
+						return withExitCode(ExitUsage, fmt.Errorf("--%s is only used with --from-database", name))
+					}
+				}
+				return newProject(stdio, args[0], newProjectFiles, newProjectNextSteps)
+			}
+			qa, ma, err := parseAccessFlags(queryAccess, mutationAccess)
+			if err != nil {
+				return err
+			}
+			if err := checkNewPath(args[0]); err != nil {
+				return err
+			}
+			if _, err := databaseURL(database); err != nil {
+				return err
+			}
+			model, err := importModel(cmd.Context(), database, scope, migrate.ImportOptions{QueryAccess: qa, MutationAccess: ma})
+			if err != nil {
+				return err
+			}
+			files := []projectFile{{"src/index.exo", model}}
+			for _, f := range newProjectFiles {
+				if f.path == ".gitignore" {
+					files = append(files, f)
+				}
+			}
+			return newProject(stdio, args[0], files, newFromDatabaseNextSteps)
 		},
 	}
+	cmd.Flags().BoolVar(&fromDB, "from-database", false, "create src/index.exo from an existing database")
+	cmd.Flags().StringVarP(&database, "database", "d", "", "with --from-database: the database URL (default: EXO_POSTGRES_URL or DATABASE_URL)")
+	cmd.Flags().StringVar(&scope, "scope", "", "with --from-database: schemas and tables to import: <schema>[.<table>],... with * wildcards (default: all)")
+	cmd.Flags().StringVar(&queryAccess, "query-access", "false", "with --from-database: access rule for queries of the imported types (true or false)")
+	cmd.Flags().StringVar(&mutationAccess, "mutation-access", "false", "with --from-database: access rule for mutations of the imported types (true or false)")
+	return cmd
 }
+
+type projectFile struct{ path, content string }
+
+const (
+	newProjectNextSteps      = "  exo yolo      # serve it with a throw-away database\n  exo test      # run its tests\n"
+	newFromDatabaseNextSteps = "  # review the access rules in src/index.exo (imported types default to @access(false))\n  exo dev       # serve it against the database (EXO_POSTGRES_URL)\n"
+)
 
 // newProjectFiles are the files of a new project (Exograph's exo-new
 // template).
-var newProjectFiles = []struct{ path, content string }{
+var newProjectFiles = []projectFile{
 	{"src/index.exo", `@postgres
 module TodoDatabase {
   @access(true)
@@ -91,15 +142,25 @@ generated/
 `},
 }
 
-func newProject(stdio IO, path string) error {
+// checkNewPath fails when path exists.
+func checkNewPath(path string) error {
 	if _, err := os.Lstat(path); err == nil {
 		return withExitCode(ExitModel, fmt.Errorf("the path %s already exists", path))
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return withExitCode(ExitModel, err)
 	}
+	return nil
+}
+
+// newProject writes files into the new project path, runs git init unless
+// path is inside a repository, and prints nextSteps.
+func newProject(stdio IO, path string, files []projectFile, nextSteps string) error {
+	if err := checkNewPath(path); err != nil {
+		return err
+	}
 	parent := filepath.Dir(filepath.Clean(path))
 	inRepo := insideGitRepo(parent)
-	for _, f := range newProjectFiles {
+	for _, f := range files {
 		p := filepath.Join(path, filepath.FromSlash(f.path))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return withExitCode(ExitModel, err)
@@ -118,7 +179,7 @@ func newProject(stdio IO, path string) error {
 		}
 	}
 	fmt.Fprintf(stdio.Out, "Created a new Exograph project in %s\n\n", path)
-	fmt.Fprintf(stdio.Out, "Next steps:\n  cd %s\n  exo yolo      # serve it with a throw-away database\n  exo test      # run its tests\n", path)
+	fmt.Fprintf(stdio.Out, "Next steps:\n  cd %s\n%s", path, nextSteps)
 	return nil
 }
 

@@ -274,40 +274,21 @@ and writes a model for it: a @postgres module per schema with a type per
 table (columns, keys, relations in both directions, unique constraints,
 indexes, enums, @update triggers) and views as unmanaged types. Access rules
 default to @access(false); see --query-access and --mutation-access.
---generate-fragments writes fragments instead of types. The model goes to
-stdout, or to --output.`,
+--fragments (or --generate-fragments) writes fragments instead, to splice
+into your own types when exo does not manage the database. The model goes
+to stdout, or to --output.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			qa, err1 := strconv.ParseBool(queryAccess)
-			ma, err2 := strconv.ParseBool(mutationAccess)
-			if err1 != nil || err2 != nil {
-				return withExitCode(ExitUsage, errors.New("--query-access and --mutation-access take true or false"))
-			}
-			sc := migrate.AllSchemas()
-			if f.scope != "" {
-				p, err := parseScopeFlag(f.scope)
-				if err != nil {
-					return err
-				}
-				sc = *p
-			}
-			ctx := cmd.Context()
-			conn, err := connectDB(ctx, f.database)
+			qa, ma, err := parseAccessFlags(queryAccess, mutationAccess)
 			if err != nil {
 				return err
 			}
-			defer conn.Close(ctx)
-			live, err := migrate.Inspect(ctx, conn, sc, nil)
-			if err != nil {
-				return withExitCode(ExitModel, err)
-			}
-			views, err := migrate.InspectViews(ctx, conn, sc)
-			if err != nil {
-				return withExitCode(ExitModel, err)
-			}
-			model := migrate.Import(live.Schema, views, migrate.ImportOptions{
+			model, err := importModel(cmd.Context(), f.database, f.scope, migrate.ImportOptions{
 				QueryAccess: qa, MutationAccess: ma, Fragments: fragments,
 			})
+			if err != nil {
+				return err
+			}
 			if output == "" {
 				_, err := fmt.Fprint(stdio.Out, model)
 				return withExitCode(ExitModel, err)
@@ -321,6 +302,7 @@ stdout, or to --output.`,
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the model to this file instead of stdout")
 	cmd.Flags().StringVar(&queryAccess, "query-access", "false", "access rule for queries of the imported types (true or false)")
 	cmd.Flags().StringVar(&mutationAccess, "mutation-access", "false", "access rule for mutations of the imported types (true or false)")
-	cmd.Flags().BoolVar(&fragments, "generate-fragments", false, "generate fragments instead of types")
+	cmd.Flags().BoolVar(&fragments, "fragments", false, "generate fragments instead of types")
+	cmd.Flags().BoolVar(&fragments, "generate-fragments", false, "generate fragments instead of types (Exograph's name of --fragments)")
 	return cmd
 }

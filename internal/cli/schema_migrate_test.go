@@ -243,7 +243,7 @@ CREATE INDEX "concert_title_idx" ON "c"."concerts" ("title");`)
 	}
 	// to stdout, fragments
 	out, _, code = runExo(t, "schema", "import", "-d", url, "--generate-fragments")
-	if code != ExitOK || !strings.Contains(out, "fragment Concert {") {
+	if code != ExitOK || !strings.Contains(out, "fragment ConcertFragment {") {
 		t.Errorf("fragments: exit %d\n%s", code, out)
 	}
 }
