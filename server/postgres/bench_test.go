@@ -70,6 +70,43 @@ func BenchmarkQueryNestedList(b *testing.B) {
 	}
 }
 
+// BenchmarkQueryFlatList is the nested list without its aggregate (so the
+// flat-rows shape serves it: Float, Decimal and Instant columns included), and
+// BenchmarkQueryFlatListJSONShape the same query in the JSON shape.
+func BenchmarkQueryFlatList(b *testing.B) {
+	benchmarkList(b, flatListQuery())
+}
+
+func BenchmarkQueryFlatListJSONShape(b *testing.B) {
+	useFlatRows = false
+	defer func() { useFlatRows = true }()
+	benchmarkList(b, flatListQuery())
+}
+
+func flatListQuery() *Field {
+	q := nestedListQuery()
+	q.Selections = q.Selections[:len(q.Selections)-1] // without concertsAgg
+	return q
+}
+
+func benchmarkList(b *testing.B, q *Field) {
+	v := newEnv(b, Options{})
+	if _, err := v.conn.Exec(v.ctx, benchSeed+"ANALYZE;"); err != nil {
+		b.Fatal(err)
+	}
+	out, err := v.e.ResolveOn(v.ctx, v.conn, q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(out)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.e.ResolveOn(v.ctx, v.conn, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkQueryNestedListBuildObject is BenchmarkQueryNestedList with the
 // json_build_object shape.
 func BenchmarkQueryNestedListBuildObject(b *testing.B) {

@@ -20,7 +20,8 @@ import (
 // reference/PERFORMANCE-NOTES.md), and the database is the shared resource.
 //
 // Only selections whose JSON is plain text of the row are eligible (Int,
-// Float, String, Boolean, Uuid and Decimal columns; to-one relations through
+// Float, String, Boolean, Uuid and Decimal columns, and dates and times
+// selected as to_json(col); to-one relations through
 // their own foreign key; lists forming a single chain); anything else
 // (aggregates, __typename, sibling lists, other scalar types ...) uses the
 // JSON shape. Both give the same JSON values (TestFlatRowsSameAsJSON).
@@ -35,6 +36,7 @@ const (
 	flatFloat                  // Float: the text is the JSON number, except NaN and ±Infinity (strings)
 	flatString                 // String, Uuid, Decimal (as text)
 	flatBool
+	flatJSON   // dates and times: selected as to_json(col), whose text is the JSON value
 	flatObject // a to-one relation
 )
 
@@ -90,6 +92,8 @@ func flatScalar(fd *ir.Field) (flatKind, bool) {
 		return flatString, true
 	case ir.Boolean:
 		return flatBool, true
+	case ir.LocalDate, ir.LocalTime, ir.LocalDateTime, ir.Instant:
+		return flatJSON, true
 	}
 	return 0, false
 }
@@ -256,7 +260,13 @@ func (p *planner) flatColumns(n *flatNode, col *int) {
 			continue
 		}
 		sep()
-		p.output(it.fd, n.alias)
+		if it.kind == flatJSON {
+			b.s("to_json(")
+			p.output(it.fd, n.alias)
+			b.s(")")
+		} else {
+			p.output(it.fd, n.alias)
+		}
 		it.col = *col
 		*col++
 	}
@@ -510,7 +520,7 @@ func (w *flatWriter) fields(out []byte, n *flatNode, vals [][]byte, from, to int
 		switch {
 		case v == nil:
 			out = append(out, "null"...)
-		case it.kind == flatNumber:
+		case it.kind == flatNumber, it.kind == flatJSON:
 			out = append(out, v...)
 		case it.kind == flatFloat:
 			if c := v[len(v)-1]; c >= '0' && c <= '9' {

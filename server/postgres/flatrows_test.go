@@ -63,7 +63,7 @@ func TestFlatRowsSameAsJSON(t *testing.T) {
 		{"__typename", fa("venues", obj{"orderBy": byID}, f("__typename"), f("name")), false},
 		{"float", fa("venues", obj{"orderBy": byID}, f("id"), f("latitude"), fa("concerts", nil, f("venue", f("latitude")))), true},
 		{"aggregate", fa("venues", obj{"orderBy": byID}, f("name"), fa("concertsAgg", nil, f("id", f("count")))), false},
-		{"instant", fa("concerts", obj{"orderBy": byID}, f("startsAt")), false},
+		{"dates", fa("concerts", obj{"orderBy": byID}, f("id"), f("startsAt"), f("day"), f("venue", f("name"))), true},
 		{"list under to-one", fa("concerts", obj{"orderBy": byID}, f("title"), f("venue", fa("concerts", obj{"orderBy": byID}, f("title")))), false},
 		{"two lists", fa("venues", obj{"orderBy": byID}, fa("concerts", nil, f("id")), &Field{Name: "concerts", Alias: "again", Selections: []*Field{f("title")}}), false},
 	} {
@@ -97,6 +97,9 @@ func TestFlatRowsSameAsJSON(t *testing.T) {
 			}
 			if !c.flat {
 				return
+			}
+			if c.name == "dates" && !strings.Contains(got.String(), `"startsAt":"2021-07-07T03:08:47.1235+00:00","day":"1851-10-18"`) {
+				t.Fatalf("the dates case lacks the first concert's dates: %s", got.String())
 			}
 			if c.name == "float" {
 				for _, s := range []string{`"latitude":"NaN"`, `"latitude":"-Infinity"`, `"latitude":1e+20`, `"latitude":-0.1`} {
