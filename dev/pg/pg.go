@@ -29,9 +29,9 @@
 // Administrator: postgres refuses that), and Stop asks for an immediate
 // shutdown through PostgreSQL's signal pipe, terminating the processes when
 // that does not work.
-// The signal handler covers Ctrl-C, Ctrl-Break and closing the console, but
-// there is no watchdog: if this process is killed, the cluster stays (see
-// watchdog_windows.go).
+// The signal handler covers Ctrl-C, Ctrl-Break and closing the console; if
+// this process is killed, a job object ends the server, but its directory
+// stays (see watchdog_windows.go).
 //
 // Launch picks the kind of server from the environment, following Exograph:
 // EXO_SQL_EPHEMERAL_DATABASE_LAUNCH_PREFERENCE and EXO_SQL_EXISTING_DB_URL.
