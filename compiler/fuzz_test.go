@@ -18,6 +18,7 @@ func FuzzCompile(f *testing.F) {
 	f.Add("context C { @jwt role: String } @postgres module M { @access(C.role == \"a\") type T { @pk id: Int } }")
 	f.Add("@postgres module M { type A { @pk id: Int b: B } type B { @pk id: Int as: Set<A>? } }")
 	f.Add("@deno(\"x.ts\") module D { @access(true) query q(a: Int): Int }")
+	f.Add("@wasm(\"m.wasm\") module W { @access(true) query add(a: Int, b: Float): Boolean @access(true) mutation m(s: String): Int }")
 	if root := filepath.Join(conformanceDir, "integration-tests"); dirExists(root) {
 		for _, dir := range projects(f, root) {
 			if src, err := os.ReadFile(filepath.Join(dir, "src", "index.exo")); err == nil {
