@@ -230,7 +230,7 @@ func runDevLoop(ctx context.Context, stdio IO, o loopOptions) error {
 	if prog != nil {
 		prog.SetInfo(info)
 	}
-	swap := &dev.Swap{Unavailable: "the model has errors: fix them and exo " + o.mode + " will serve it"}
+	swap := &dev.Swap{Unavailable: "the last build failed (the model has errors, or its migration failed: see exo " + o.mode + "'s output); fix it and exo " + o.mode + " will serve it"}
 	hs := &http.Server{Handler: swap, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
