@@ -25,38 +25,10 @@ func testDevMigrationErrors(t *testing.T, ignore bool) {
 	dir := writeProject(t, todoModel)
 	model := filepath.Join(dir, "src", "index.exo")
 	dbURL, _ := dbWith(t, "")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errb syncBuffer
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- runDevLoop(ctx, IO{In: strings.NewReader(""), Out: &out, Err: &errb}, loopOptions{
-			mode: "dev", dir: dir, port: 0, portSet: true, noTUI: true, ignoreMigErrors: ignore,
-			readWrite: true, readWriteSet: true,
-			environ:  []string{"EXO_POSTGRES_URL=" + dbURL, "EXO_JWT_SECRET=s3cret"},
-			onListen: func(addr string) { addrc <- addr },
-		})
-	}()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("exo dev did not stop")
-		}
-		if t.Failed() {
-			t.Logf("output:\n%s\nstderr:\n%s", out.String(), errb.String())
-		}
-	}()
-	var addr string
-	select {
-	case addr = <-addrc:
-	case err := <-done:
-		t.Fatalf("exo dev ended early: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("exo dev did not listen")
-	}
+	addr, out, errb := startDevLoop(t, loopOptions{
+		mode: "dev", dir: dir, noTUI: true, ignoreMigErrors: ignore, readWrite: true, readWriteSet: true,
+		environ: []string{"EXO_POSTGRES_URL=" + dbURL, "EXO_JWT_SECRET=s3cret"},
+	})
 	waitFor(t, addr, `{ todos { id } }`, 60*time.Second, noErrors)
 	for _, title := range []string{"first", "second"} {
 		code, r, err := postGraphQL(addr, fmt.Sprintf(`mutation { createTodo(data: {title: %q, completed: true}) { id } }`, title))
@@ -74,13 +46,7 @@ func testDevMigrationErrors(t *testing.T, ignore bool) {
 	if ignore {
 		want = "Ignoring the migration error"
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(errb.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%q not reported", want)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitOutput(t, errb, want)
 	stderr := errb.String()
 	for _, w := range []string{"ALTER TABLE \"todos\" ADD \"priority\"", "SQLSTATE 23502", "hint: the table todos has rows"} {
 		if !strings.Contains(stderr, w) {
@@ -123,5 +89,51 @@ func testDevMigrationErrors(t *testing.T, ignore bool) {
 	}
 	if code, r, err := postGraphQL(addr, `{ todos { priority } }`); err != nil || code != 200 || len(r.Errors) == 0 {
 		t.Errorf("querying the missing column should fail: %d %v %s", code, err, r.Data["todos"])
+	}
+}
+
+// startDevLoop runs the dev loop with opts on a free port until the test
+// ends, and returns where it listens and its output.
+func startDevLoop(t *testing.T, opts loopOptions) (addr string, out, errb *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errb = &syncBuffer{}, &syncBuffer{}
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	opts.port, opts.portSet = 0, true
+	opts.onListen = func(addr string) { addrc <- addr }
+	go func() {
+		done <- runDevLoop(ctx, IO{In: strings.NewReader(""), Out: out, Err: errb}, opts)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("exo " + opts.mode + " did not stop")
+		}
+		if t.Failed() {
+			t.Logf("output:\n%s\nstderr:\n%s", out.String(), errb.String())
+		}
+	})
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		t.Fatalf("exo %s ended early: %v", opts.mode, err)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("exo %s did not listen", opts.mode)
+	}
+	return addr, out, errb
+}
+
+// waitOutput waits (30 s at most) until buf contains want.
+func waitOutput(t *testing.T, buf *syncBuffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(buf.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%q not reported", want)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
