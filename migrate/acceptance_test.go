@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/exo-dev/exo/internal/pgtest"
 	"github.com/exo-dev/exo/schema"
 )
 
@@ -170,7 +171,7 @@ func TestConformanceMigrateKeepsRows(t *testing.T) {
 			oldSQL, newSQL := readCaseFile(t, c, "old.sql"), readCaseFile(t, c, "new.sql")
 			probe := freshDB(t, "")
 			for _, sql := range []string{oldSQL, newSQL} {
-				if r := notApplicable(t, probe, sql); r != "" {
+				if r := pgtest.NotApplicable(t, probe, sql); r != "" {
 					summary = append(summary, fmt.Sprintf("%-45s skip: %s", c.name, r))
 					t.Skip("not applicable: " + r)
 				}
@@ -294,7 +295,7 @@ func TestConformanceImportIntegration(t *testing.T) {
 			m := ModelOf(compileModel(t, dir))
 			ddl := schema.Script(m.Desired.DDL())
 			probe := freshDB(t, "")
-			if r := notApplicable(t, probe, ddl); r != "" {
+			if r := pgtest.NotApplicable(t, probe, ddl); r != "" {
 				status = "skip: " + r
 				t.Skip("not applicable: " + r)
 			}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -86,31 +85,6 @@ func freshDB(t *testing.T, sql string) *pgx.Conn {
 	return conn
 }
 
-var (
-	reVectorExt = regexp.MustCompile(`(?i)create\s+extension[^;]*"?vector"?`)
-	reUUIDv7    = regexp.MustCompile(`(?i)\buuidv7\s*\(`)
-)
-
-// notApplicable says why sql cannot load on this server ("" when it can).
-func notApplicable(t *testing.T, conn *pgx.Conn, sql string) string {
-	t.Helper()
-	ctx := context.Background()
-	check := func(q string) bool {
-		var n int
-		if err := conn.QueryRow(ctx, q).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n > 0
-	}
-	if reVectorExt.MatchString(sql) && !check("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'") {
-		return "needs pgvector (CREATE EXTENSION vector is not available here)"
-	}
-	if reUUIDv7.MatchString(sql) && !check("SELECT count(*) FROM pg_proc WHERE proname = 'uuidv7'") {
-		return "needs PostgreSQL 18 (uuidv7() does not exist here)"
-	}
-	return ""
-}
-
 func inspectAll(t *testing.T, conn *pgx.Conn, exclude []schema.Name) *schema.Schema {
 	t.Helper()
 	s, err := schema.Inspect(context.Background(), conn, schema.InspectOptions{ExcludeTables: exclude})
@@ -169,7 +143,7 @@ func TestConformanceMigrate(t *testing.T) {
 			oldSQL, newSQL := readCaseFile(t, c, "old.sql"), readCaseFile(t, c, "new.sql")
 			probe := freshDB(t, "")
 			for _, sql := range []string{oldSQL, newSQL} {
-				if r := notApplicable(t, probe, sql); r != "" {
+				if r := pgtest.NotApplicable(t, probe, sql); r != "" {
 					res.status = "skip: " + r
 					t.Skip("not applicable: " + r)
 				}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/exo-dev/exo/compiler"
+	"github.com/exo-dev/exo/internal/pgtest"
 	"github.com/exo-dev/exo/schema"
 )
 
@@ -42,7 +43,7 @@ func TestConformanceImport(t *testing.T) {
 			t.Run(c.name+"/"+which, func(t *testing.T) {
 				sql := readCaseFile(t, c, which+".sql")
 				probe := freshDB(t, "")
-				if r := notApplicable(t, probe, sql); r != "" {
+				if r := pgtest.NotApplicable(t, probe, sql); r != "" {
 					t.Skip("not applicable: " + r)
 				}
 				if strings.TrimSpace(sql) == "" {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -58,40 +57,16 @@ func readSQL(c migrationCase, which string) (string, bool, error) {
 	return string(b), true, err
 }
 
-var (
-	reVectorExt = regexp.MustCompile(`(?i)create\s+extension[^;]*"?vector"?`)
-	reUUIDv7    = regexp.MustCompile(`(?i)\buuidv7\s*\(`)
-)
-
 // notApplicable says why sql cannot load on this server ("" when it can).
 func notApplicable(t *testing.T, sql string) string {
 	t.Helper()
-	url := pgtest.New(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := pgx.Connect(ctx, pgtest.New(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if reVectorExt.MatchString(sql) {
-		var n int
-		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'").Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return "needs pgvector (CREATE EXTENSION vector is not available here)"
-		}
-	}
-	if reUUIDv7.MatchString(sql) {
-		var n int
-		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_proc WHERE proname = 'uuidv7'").Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return "needs PostgreSQL 18 (uuidv7() does not exist here)"
-		}
-	}
-	return ""
+	return pgtest.NotApplicable(t, conn, sql)
 }
 
 // loadAndInspect applies sql to a fresh database and inspects every user

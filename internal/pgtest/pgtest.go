@@ -178,3 +178,29 @@ func create(t testing.TB, s pg.Server, template string) string {
 	})
 	return s.URL(name)
 }
+
+var (
+	reVectorExt = regexp.MustCompile(`(?i)create\s+extension[^;]*"?vector"?`)
+	reUUIDv7    = regexp.MustCompile(`(?i)\buuidv7\s*\(`)
+)
+
+// NotApplicable says why sql (a schema from Exograph's test cases) cannot
+// load on the server of conn: it needs the pgvector extension, or
+// uuidv7() (PostgreSQL 18), which the server lacks. "" when it can load.
+func NotApplicable(t testing.TB, conn *pgx.Conn, sql string) string {
+	t.Helper()
+	has := func(q string) bool {
+		var n int
+		if err := conn.QueryRow(context.Background(), q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	if reVectorExt.MatchString(sql) && !has("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'") {
+		return "needs pgvector (CREATE EXTENSION vector is not available here)"
+	}
+	if reUUIDv7.MatchString(sql) && !has("SELECT count(*) FROM pg_proc WHERE proname = 'uuidv7'") {
+		return "needs PostgreSQL 18 (uuidv7() does not exist here)"
+	}
+	return ""
+}
